@@ -1,0 +1,3 @@
+"""aidcoord: coordinate multinational assistance to a partner nation."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,27 @@
+"""The `aidcoord` command line."""
+
+from __future__ import annotations
+
+import typer
+
+from aidcoord import __version__
+from aidcoord.cli import db, plan, scenario
+from aidcoord.cli.demo import demo
+
+app = typer.Typer(
+    name="aidcoord",
+    help="Coordinate multinational assistance: requirements, pledges, plans through hubs, tracking.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(scenario.app, name="scenario")
+app.add_typer(plan.app, name="plan")
+app.command()(demo)
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)

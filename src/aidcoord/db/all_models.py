@@ -1,0 +1,27 @@
+"""Import every domain's tables so that `Base.metadata` is complete (for migrations and tests)."""
+
+from aidcoord.access import models as access_models
+from aidcoord.catalog import models as catalog_models
+from aidcoord.dataset import models as dataset_models
+from aidcoord.db.base import Base
+from aidcoord.nations import models as nations_models
+from aidcoord.offers import models as offers_models
+from aidcoord.plans import models as plans_models
+from aidcoord.requirements import models as requirements_models
+from aidcoord.sites import models as sites_models
+from aidcoord.training import models as training_models
+
+metadata = Base.metadata
+
+__all__ = [
+    "access_models",
+    "catalog_models",
+    "dataset_models",
+    "metadata",
+    "nations_models",
+    "offers_models",
+    "plans_models",
+    "requirements_models",
+    "sites_models",
+    "training_models",
+]

@@ -1,0 +1,37 @@
+"""Use cases of the nations domain."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from aidcoord.access.actor import Actor, require_role
+from aidcoord.db.rows import delete_rows, insert_rows, select_rows
+from aidcoord.nations.models import Nation as NationRow
+from aidcoord.scenario.model import Nation
+
+
+def add_many(session: Session, *, actor: Actor, nations: Iterable[Nation]) -> int:
+    """Add nations (coordinators only); return how many."""
+    require_role(actor, "coordinator")
+    return insert_rows(session, NationRow, nations)
+
+
+def list_all(session: Session, *, actor: Actor) -> list[Nation]:
+    """All nations, by id (reference data: visible to every actor)."""
+    del actor  # reference data is public to every signed-in user
+    return select_rows(session, NationRow, Nation, ["nation_id"])
+
+
+def count(session: Session, *, actor: Actor) -> int:
+    """How many nations there are."""
+    del actor
+    return session.scalar(select(func.count()).select_from(NationRow)) or 0
+
+
+def clear(session: Session, *, actor: Actor) -> None:
+    """Delete all nations (coordinators only; when a scenario is replaced)."""
+    require_role(actor, "coordinator")
+    delete_rows(session, NationRow)

@@ -1,0 +1,815 @@
+"""The optimiser: the canonical allocation model solved exactly as an LP, then made integral.
+
+Formulation
+-----------
+Offers are merged into lots ``ℓ`` (same item, origin and available week; exact) and the model is
+written over *columns* ``j = (ρ, t)``: a route ``ρ = (ℓ, r, h)`` (see :mod:`aidcoord.planning.network`)
+and a departure week ``t``. With ``x_j ≥ 0`` units on column ``j``, the LP is
+
+.. math::
+
+    \\max \\sum_j c_ρ(t) x_j \\quad \\text{s.t.} \\quad
+    \\sum_{j ∋ ℓ} x_j ≤ Q_ℓ \\;(μ_ℓ), \\quad
+    \\sum_{j ∋ r} x_j ≤ q_r \\;(ν_r), \\quad
+    \\sum_{j: h, t + L_1 = s} \\frac{m_j}{1000} x_j ≤ K_{h,s} \\;(π_{h,s}),
+
+which is exactly the model of DESIGN.md with ``q`` continuous (columns with ``c ≤ 0`` are left out:
+with non-negative duals their reduced cost is never positive, so an optimum never needs them).
+
+The full column set (every lot × compatible requirement × hub × week, about a million at the L size)
+is never built. *Column generation* starts from the best route of every pair at its earliest week
+(optimal on its own wherever no hub week is full: arrivals at or before the due week all have full
+value, and later ones are worth less) and repeatedly prices every route and week with the duals
+``(μ, ν, π)``, vectorised: the reduced cost of ``(ρ, t)`` is
+``c_ρ(t) − m π_{h, t+L₁}/1000 − μ_ℓ − ν_r``. Columns with a positive reduced cost are added (HiGHS
+re-solves from its last basis) until none is left, at which point the restricted LP's optimum is the
+optimum of the full relaxation: the reported ``lp_bound`` is exact. If the time limit stops the
+iteration first, the bound reported is the Lagrangian one,
+``Σ μ Q + Σ ν q + Σ π K + Σ_pairs min(Q_ℓ, q_r) · max(0, max reduced cost of the pair)``, still a
+true upper bound, and the status says ``time_limit``.
+
+Without the hub-week rows the LP is a transportation problem (totally unimodular), so its vertices
+are integral; only the (few) columns entangled with full hub weeks are fractional. The LP solution is
+rounded down, repaired (any row over its bound by rounding is brought back, least valuable units
+first), topped up greedily with the leftover offer quantity and hub capacity (most valuable
+route-week first), and finally split from lots back onto offers.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+import scipy.sparse as sp
+
+from aidcoord.planning.explain import explain
+from aidcoord.planning.greedy import greedy_allocate
+from aidcoord.planning.network import Network, build_network
+from aidcoord.planning.pins import resolve_pins
+from aidcoord.planning.problem import Allocation, FloatArray, IntArray, PlanningProblem, lateness_value
+from aidcoord.planning.result import AllocationArrays, PlanResult, WarmStart, evaluate
+
+Progress = Callable[[str, float], None]
+
+_PRICE_CHUNK = 2_000_000
+"""Route × week cells priced at once (bounds the memory of pricing)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlanOptions:
+    """How to plan.
+
+    Attributes
+    ----------
+    time_limit_s
+        Wall-clock limit for column generation; past it, the best plan so far is returned with an
+        honest (Lagrangian) bound and status ``time_limit``.
+    pinned
+        Allocations kept as they are (in addition to the problem's own ``pinned``).
+    warm_start
+        A previous result of a similar problem (or its :class:`WarmStart`): its LP columns seed
+        this one's.
+    explain
+        Compute the reasons for unmet requirements.
+    polish_gap, polish_time_s
+        When the best integral plan found by rounding (or the greedy baseline) is further than
+        ``polish_gap`` from the LP bound, the generated columns are solved as a MIP (HiGHS, from that
+        plan) for at most ``polish_time_s`` seconds; where the full model has at most
+        ``polish_all_columns`` route-weeks, all of them are, to optimality (small cases are exact).
+    """
+
+    time_limit_s: float = 300.0
+    pinned: tuple[Allocation, ...] = ()
+    warm_start: PlanResult | WarmStart | None = None
+    explain: bool = True
+    polish_gap: float = 1e-3
+    polish_time_s: float = 10.0
+    polish_all_columns: int = 20_000
+
+
+def _highs_version() -> str:
+    highs = highspy.Highs()  # type: ignore[no-untyped-call]
+    return str(highs.version())
+
+
+def _noop(stage: str, fraction: float) -> None:
+    del stage, fraction
+
+
+class _Master:
+    """The restricted master LP in HiGHS, grown column by column block."""
+
+    def __init__(self, problem: PlanningProblem, net: Network) -> None:
+        self.problem = problem
+        self.net = net
+        self.n_lots = net.n_lots
+        self.n_reqs = len(problem.req_ids)
+        self.horizon = problem.horizon_weeks
+        n_hw = problem.n_hubs * self.horizon
+        self.n_rows = self.n_lots + self.n_reqs + n_hw
+        self.row_upper = np.concatenate(
+            [net.lot_qty.astype(np.float64), net.req_qty.astype(np.float64), net.capacity_t.ravel()]
+        )
+        self.col_route = np.zeros(0, dtype=np.int64)
+        self.col_t = np.zeros(0, dtype=np.int64)
+        self.col_value = np.zeros(0, dtype=np.float64)
+        self.keys = np.zeros(0, dtype=np.int64)
+        self.highs = highspy.Highs()  # type: ignore[no-untyped-call]
+        self.highs.setOptionValue("output_flag", False)
+        self.passed = False
+
+    def set_capacity(self, capacity_t: FloatArray) -> None:
+        """Set the hub-week rows' bounds (tonnes), e.g. what components outside the LP leave free."""
+        first = self.n_lots + self.n_reqs
+        self.row_upper[first:] = capacity_t
+        if self.passed:
+            n = int(capacity_t.size)
+            self.highs.changeRowsBounds(  # type: ignore[attr-defined]
+                n,
+                np.arange(first, first + n, dtype=np.int32),
+                np.full(n, -highspy.kHighsInf),
+                np.asarray(capacity_t, dtype=np.float64),
+            )
+
+    def key(self, routes: IntArray, t: IntArray) -> IntArray:
+        return np.asarray(routes * self.horizon + t, dtype=np.int64)
+
+    def entries(self, routes: IntArray, t: IntArray) -> tuple[IntArray, IntArray, FloatArray]:
+        """Column-wise (starts, row indices, values): lot row, requirement row, hub-week row."""
+        net = self.net
+        k = routes.shape[0]
+        rows = np.empty((k, 3), dtype=np.int64)
+        rows[:, 0] = net.rt_lot[routes]
+        rows[:, 1] = self.n_lots + net.rt_req[routes]
+        rows[:, 2] = self.n_lots + self.n_reqs + net.rt_hub[routes] * self.horizon + t + net.rt_l1[routes]
+        vals = np.empty((k, 3), dtype=np.float64)
+        vals[:, 0] = 1.0
+        vals[:, 1] = 1.0
+        vals[:, 2] = net.rt_mass_t[routes]
+        starts = np.arange(0, 3 * k + 1, 3, dtype=np.int64)
+        return starts, rows.ravel(), vals.ravel()
+
+    def add(self, routes: IntArray, t: IntArray) -> int:
+        """Add the columns not yet present; return how many were added."""
+        keys = self.key(routes, t)
+        keys, first = np.unique(keys, return_index=True)
+        routes, t = routes[first], t[first]
+        fresh = ~np.isin(keys, self.keys, assume_unique=True)
+        routes, t, keys = routes[fresh], t[fresh], keys[fresh]
+        if routes.size == 0:
+            return 0
+        value = self.net.value(routes, t, self.problem.lateness_decay)
+        starts, index, vals = self.entries(routes, t)
+        if not self.passed:
+            matrix = sp.csc_matrix((vals, index, starts), shape=(self.n_rows, routes.size))
+            lp = highspy.HighsLp()
+            lp.num_col_ = int(routes.size)
+            lp.num_row_ = int(self.n_rows)
+            lp.col_cost_ = -value
+            lp.col_lower_ = np.zeros(routes.size)
+            lp.col_upper_ = np.full(routes.size, highspy.kHighsInf)
+            lp.row_lower_ = np.full(self.n_rows, -highspy.kHighsInf)
+            lp.row_upper_ = self.row_upper
+            lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+            lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
+            lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
+            lp.a_matrix_.value_ = matrix.data
+            self.highs.passModel(lp)
+            self.passed = True
+        else:
+            self.highs.addCols(
+                int(routes.size),
+                -value,
+                np.zeros(routes.size),
+                np.full(routes.size, highspy.kHighsInf),
+                int(index.size),
+                starts[:-1].astype(np.int32),
+                index.astype(np.int32),
+                vals,
+            )
+        self.col_route = np.concatenate([self.col_route, routes])
+        self.col_t = np.concatenate([self.col_t, t])
+        self.col_value = np.concatenate([self.col_value, value])
+        self.keys = np.union1d(self.keys, keys)
+        return int(routes.size)
+
+    def solve(self, time_left: float) -> tuple[str, FloatArray, FloatArray, FloatArray, FloatArray, float]:
+        """Solve; return status, column values and the duals ``μ, ν, π ≥ 0`` and the objective."""
+        # HiGHS may count its time limit over all runs of one instance: allow for the time already spent
+        self.highs.setOptionValue("time_limit", float(self.highs.getRunTime()) + max(time_left, 0.1))
+        self.highs.run()
+        status = self.highs.modelStatusToString(self.highs.getModelStatus())
+        sol = self.highs.getSolution()
+        x = np.asarray(sol.col_value, dtype=np.float64)
+        y = -np.asarray(sol.row_dual, dtype=np.float64)
+        y = np.maximum(y, 0.0)
+        mu = y[: self.n_lots]
+        nu = y[self.n_lots : self.n_lots + self.n_reqs]
+        pi = y[self.n_lots + self.n_reqs :].reshape(self.problem.n_hubs, self.horizon)
+        objective = float(np.dot(self.col_value, x))
+        return status, x, mu, nu, pi, objective
+
+
+def _price(
+    problem: PlanningProblem,
+    net: Network,
+    mu: FloatArray,
+    nu: FloatArray,
+    pi: FloatArray,
+    subset: IntArray,
+) -> tuple[IntArray, FloatArray]:
+    """Best departure week of each route in ``subset`` under the duals, and its reduced cost.
+
+    ``rc(ρ, t) = w · v(t + L₁ + L₂, due) − cost − m π_{h, t+L₁}/1000 − μ_ℓ − ν_r`` over
+    ``t ∈ [t_min, t_max]`` with ``c_ρ(t) > 0``; −∞ where no week qualifies.
+    """
+    n = int(subset.size)
+    best_t = net.rt_tmin[subset].copy()
+    best_rc = np.full(n, -np.inf)
+    if n == 0:
+        return best_t, best_rc
+    width = int((net.rt_tmax[subset] - net.rt_tmin[subset]).max()) + 1
+    chunk = max(1, _PRICE_CHUNK // width)
+    weeks = np.arange(width, dtype=np.int64)
+    horizon = problem.horizon_weeks
+    for lo in range(0, n, chunk):
+        sl = slice(lo, min(n, lo + chunk))
+        rt = subset[sl]
+        t = net.rt_tmin[rt, None] + weeks[None, :]
+        inside = t <= net.rt_tmax[rt, None]
+        arrive = t + (net.rt_l1[rt] + net.rt_l2[rt])[:, None]
+        value = (
+            net.rt_weight[rt, None] * lateness_value(arrive, net.rt_due[rt, None], problem.lateness_decay)
+            - net.rt_cost[rt, None]
+        )
+        hub_week = np.minimum(t + net.rt_l1[rt, None], horizon - 1)
+        score = value - net.rt_mass_t[rt, None] * pi[net.rt_hub[rt, None], hub_week]
+        score[~inside | (value <= 1e-12)] = -np.inf
+        arg = np.argmax(score, axis=1)
+        rows = np.arange(arg.shape[0])
+        best_t[sl] = t[rows, arg]
+        best_rc[sl] = score[rows, arg] - mu[net.rt_lot[rt]] - nu[net.rt_req[rt]]
+    return best_t, best_rc
+
+
+def _item_components(problem: PlanningProblem) -> IntArray:
+    """Connected components of the substitution graph: one label per item (union–find)."""
+    parent = list(range(len(problem.item_ids)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, subs in enumerate(problem.item_substitutes):
+        for j in subs:
+            a, b = root(i), root(j)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    return np.array([root(i) for i in range(len(parent))], dtype=np.int64)
+
+
+def _solve_uncoupled(
+    problem: PlanningProblem, net: Network, routes: IntArray, t: IntArray, comp: IntArray
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Each component's LP over the given columns without hub-week rows (a transportation problem).
+
+    The columns are each pair's best route at its earliest week: with no hub-week price, every other
+    route-week of the pair is worth at most as much, so this is the optimum of the component's full
+    LP without the hub-week rows. Returns x, the lot and requirement duals ``μ, ν ≥ 0`` and the values.
+    """
+    n_req = len(problem.req_ids)
+    x = np.zeros(routes.size)
+    mu = np.zeros(net.n_lots)
+    nu = np.zeros(n_req)
+    values = net.value(routes, t, problem.lateness_decay) if routes.size else np.zeros(0)
+    order = np.argsort(comp, kind="stable")
+    bounds = np.flatnonzero(np.diff(comp[order])) + 1
+    highs = highspy.Highs()  # type: ignore[no-untyped-call]
+    highs.setOptionValue("output_flag", False)
+    for cols in np.split(order, bounds) if order.size else []:
+        lots, lot_row = np.unique(net.rt_lot[routes[cols]], return_inverse=True)
+        reqs, req_row = np.unique(net.rt_req[routes[cols]], return_inverse=True)
+        k = cols.size
+        rows = np.stack([lot_row.ravel(), lots.size + req_row.ravel()], axis=1).ravel()
+        lp = highspy.HighsLp()
+        lp.num_col_ = int(k)
+        lp.num_row_ = int(lots.size + reqs.size)
+        lp.col_cost_ = -values[cols]
+        lp.col_lower_ = np.zeros(k)
+        lp.col_upper_ = np.full(k, highspy.kHighsInf)
+        lp.row_lower_ = np.full(lp.num_row_, -highspy.kHighsInf)
+        lp.row_upper_ = np.concatenate([net.lot_qty[lots], net.req_qty[reqs]]).astype(np.float64)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = np.arange(0, 2 * k + 1, 2, dtype=np.int32)
+        lp.a_matrix_.index_ = rows.astype(np.int32)
+        lp.a_matrix_.value_ = np.ones(2 * k)
+        highs.clearModel()
+        highs.passModel(lp)
+        highs.run()
+        sol = highs.getSolution()
+        x[cols] = np.asarray(sol.col_value, dtype=np.float64)
+        y = np.maximum(-np.asarray(sol.row_dual, dtype=np.float64), 0.0)
+        mu[lots] = y[: lots.size]
+        nu[reqs] = y[lots.size :]
+    return x, mu, nu, values
+
+
+def _initial_columns(problem: PlanningProblem, net: Network) -> tuple[IntArray, IntArray]:
+    """Per pair, the most valuable route at its earliest departure week (lowest hub on ties)."""
+    routes = np.arange(net.n_routes, dtype=np.int64)
+    value = net.value(routes, net.rt_tmin, problem.lateness_decay)
+    order = np.lexsort((net.rt_hub, -value, net.rt_pair))
+    pairs = net.rt_pair[order]
+    first = np.ones(order.size, dtype=np.bool_)
+    first[1:] = pairs[1:] != pairs[:-1]
+    chosen = order[first]
+    return chosen, net.rt_tmin[chosen]
+
+
+def _warm_columns(problem: PlanningProblem, net: Network, warm: WarmStart) -> tuple[IntArray, IntArray]:
+    """Map a previous plan's columns (by ids) onto this problem's routes; unknown ones are dropped."""
+    item_ix, site_ix, req_ix, hub_ix = (
+        problem.index("item"),
+        problem.index("site"),
+        problem.index("requirement"),
+        problem.index("hub"),
+    )
+    lot_of = {
+        (int(i), int(g), int(a)): k
+        for k, (i, g, a) in enumerate(zip(net.lot_item, net.lot_origin, net.lot_avail, strict=True))
+    }
+    n_req, n_hub = len(problem.req_ids), max(problem.n_hubs, 1)
+    pair_keys = net.pair_lot * n_req + net.pair_req
+    pair_order = np.argsort(pair_keys, kind="stable")
+    route_keys = net.rt_pair * n_hub + net.rt_hub
+    want_pair: list[int] = []
+    want_hub: list[int] = []
+    want_t: list[int] = []
+    for item, origin, avail, req, hub, week in warm.columns:
+        lot = lot_of.get((item_ix.get(item, -1), site_ix.get(origin, -1), avail))
+        if lot is None or req not in req_ix or hub not in hub_ix:
+            continue
+        want_pair.append(lot * n_req + req_ix[req])
+        want_hub.append(hub_ix[hub])
+        want_t.append(week)
+    if not want_pair or net.n_routes == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    wp = np.array(want_pair, dtype=np.int64)
+    sorted_keys = pair_keys[pair_order]
+    pos = np.clip(np.searchsorted(sorted_keys, wp), 0, max(sorted_keys.size - 1, 0))
+    found = sorted_keys.size > 0
+    ok = (sorted_keys[pos] == wp) if found else np.zeros(wp.size, dtype=np.bool_)
+    pair = pair_order[pos]
+    rk = pair * n_hub + np.array(want_hub, dtype=np.int64)
+    rpos = np.clip(np.searchsorted(route_keys, rk), 0, net.n_routes - 1)
+    ok &= route_keys[rpos] == rk
+    t = np.array(want_t, dtype=np.int64)
+    routes = rpos[ok]
+    t = t[ok]
+    inside = (t >= net.rt_tmin[routes]) & (t <= net.rt_tmax[routes])
+    routes, t = routes[inside], t[inside]
+    positive = net.value(routes, t, problem.lateness_decay) > 1e-12
+    return routes[positive], t[positive]
+
+
+def _repair(
+    net: Network, horizon: int, routes: IntArray, t: IntArray, qty: IntArray, values: FloatArray
+) -> IntArray:
+    """Lower integer amounts until every lot, requirement and hub-week row holds (least valuable first)."""
+    qty = qty.copy()
+    order = np.argsort(values, kind="stable")
+    lots, reqs = net.rt_lot[routes], net.rt_req[routes]
+    hw = net.rt_hub[routes] * horizon + t + net.rt_l1[routes]
+    mass = net.rt_mass_t[routes]
+    for labels, bound, weight in (
+        (lots, net.lot_qty.astype(np.float64), np.ones_like(mass)),
+        (reqs, net.req_qty.astype(np.float64), np.ones_like(mass)),
+        (hw, net.capacity_t.ravel(), mass),
+    ):
+        load = np.bincount(labels, weights=qty * weight, minlength=bound.size)
+        over = set(np.flatnonzero(load > bound + 1e-9).tolist())
+        if not over:
+            continue
+        for j in order:
+            row = int(labels[j])
+            if row not in over or qty[j] == 0:
+                continue
+            need = math.ceil((load[row] - bound[row] - 1e-9) / weight[j])
+            cut = min(int(qty[j]), max(need, 1))
+            qty[j] -= cut
+            load[row] -= cut * weight[j]
+            if load[row] <= bound[row] + 1e-9:
+                over.discard(row)
+    return qty
+
+
+def _top_up(
+    problem: PlanningProblem,
+    net: Network,
+    lot_res: IntArray,
+    req_res: IntArray,
+    cap_res: FloatArray,
+) -> list[tuple[int, int, int]]:
+    """Greedily ship leftover lot quantity on the most valuable feasible route-week first.
+
+    Returns (route, depart week, quantity) triples; updates the residual arrays in place.
+    """
+    cand = np.flatnonzero((lot_res[net.rt_lot] > 0) & (req_res[net.rt_req] > 0))
+    shipped: list[tuple[int, int, int]] = []
+    if cand.size == 0:
+        return shipped
+
+    def next_week(route: int, start: int) -> tuple[float, int] | None:
+        h, l1, m = int(net.rt_hub[route]), int(net.rt_l1[route]), float(net.rt_mass_t[route])
+        for t in range(start, int(net.rt_tmax[route]) + 1):
+            if cap_res[h, t + l1] + 1e-9 >= m:
+                value = float(net.value(np.array([route]), np.array([t]), problem.lateness_decay)[0])
+                return (value, t) if value > 1e-12 else None
+        return None
+
+    heap: list[tuple[float, int, int]] = []
+    for route in cand.tolist():
+        found = next_week(route, int(net.rt_tmin[route]))
+        if found is not None:
+            heap.append((-found[0], route, found[1]))
+    heapq.heapify(heap)
+    while heap:
+        _, route, t = heapq.heappop(heap)
+        lot, req = int(net.rt_lot[route]), int(net.rt_req[route])
+        if lot_res[lot] <= 0 or req_res[req] <= 0:
+            continue
+        h, s, m = int(net.rt_hub[route]), t + int(net.rt_l1[route]), float(net.rt_mass_t[route])
+        fit = math.floor((cap_res[h, s] + 1e-9) / m)
+        if fit <= 0:
+            found = next_week(route, t + 1)
+            if found is not None:
+                heapq.heappush(heap, (-found[0], route, found[1]))
+            continue
+        q = int(min(lot_res[lot], req_res[req], fit))
+        shipped.append((route, t, q))
+        lot_res[lot] -= q
+        req_res[req] -= q
+        cap_res[h, s] = max(cap_res[h, s] - q * m, 0.0)
+        if lot_res[lot] > 0 and req_res[req] > 0:
+            found = next_week(route, t + 1)
+            if found is not None:
+                heapq.heappush(heap, (-found[0], route, found[1]))
+    return shipped
+
+
+def _to_offers(
+    net: Network, offer_res: IntArray, routes: IntArray, t: IntArray, qty: IntArray
+) -> AllocationArrays:
+    """Split lot amounts onto the lot's offers (in offer id order; all offers of a lot are alike)."""
+    keep = qty > 0
+    routes, t, qty = routes[keep], t[keep], qty[keep]
+    lots = net.rt_lot[routes]
+    order = np.lexsort((net.rt_hub[routes], net.rt_req[routes], t, lots))
+    left = offer_res.copy()
+    pointer: dict[int, int] = {}
+    out: list[tuple[int, int, int, int, int]] = []
+    for j in order.tolist():
+        lot = int(lots[j])
+        offers = net.lot_offers[lot]
+        k = pointer.get(lot, 0)
+        need = int(qty[j])
+        while need > 0 and k < len(offers):
+            o = offers[k]
+            take = min(need, int(left[o]))
+            if take > 0:
+                out.append((o, int(net.rt_req[routes[j]]), int(net.rt_hub[routes[j]]), int(t[j]), take))
+                left[o] -= take
+                need -= take
+            if left[o] == 0:
+                k += 1
+        pointer[lot] = k
+    if not out:
+        return AllocationArrays.empty()
+    arr = np.array(out, dtype=np.int64)
+    return AllocationArrays(arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3], arr[:, 4]).merged()
+
+
+def plan(
+    problem: PlanningProblem,
+    options: PlanOptions | None = None,
+    progress: Progress | None = None,
+) -> PlanResult:
+    """Plan: the integral allocation of planned offers to requirements that maximises the objective.
+
+    Parameters
+    ----------
+    problem
+        The planning problem (see :func:`aidcoord.planning.problem.problem_from_scenario`).
+    options
+        Time limit, pinned allocations, warm start (see :class:`PlanOptions`).
+    progress
+        Called with (stage, fraction done) as the work goes on.
+
+    Returns
+    -------
+    PlanResult
+        Allocations, unmet requirements with reasons, objective, exact LP bound and gap.
+
+    Raises
+    ------
+    InfeasiblePin
+        If a pinned allocation breaks a rule of the model.
+    """
+    opts = options or PlanOptions()
+    report = progress or _noop
+    started = time.perf_counter()
+    deadline = started + opts.time_limit_s
+    report("build", 0.0)
+    pinned, offer_res, req_res, cap_res = resolve_pins(problem, (*problem.pinned, *opts.pinned))
+    pinned_value = evaluate(problem, pinned).objective if pinned.qty.size else 0.0
+    net = build_network(problem, offer_res, req_res, cap_res)
+    routes, weeks = _initial_columns(problem, net)
+    warm_start = opts.warm_start.warm_start if isinstance(opts.warm_start, PlanResult) else opts.warm_start
+    warm_r, warm_t = (
+        _warm_columns(problem, net, warm_start)
+        if warm_start is not None
+        else (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+    )
+    comp_item = _item_components(problem)
+    route_comp = comp_item[net.lot_item[net.rt_lot]]
+    build_seconds = time.perf_counter() - started
+    report("solve", 0.0)
+
+    solve_started = time.perf_counter()
+    # phase 1: every component alone, without the hub-week rows (exact where no hub week overflows)
+    x1, mu, nu, value1 = _solve_uncoupled(problem, net, routes, weeks, route_comp[routes])
+    horizon = problem.horizon_weeks
+    hw1 = net.rt_hub[routes] * horizon + weeks + net.rt_l1[routes]
+    load_cols = x1 * net.rt_mass_t[routes]
+    cap_flat = net.capacity_t.ravel()
+    load = np.bincount(hw1, weights=load_cols, minlength=cap_flat.size)
+    over = load > cap_flat + 1e-9
+    coupled = np.zeros(int(comp_item.max(initial=-1)) + 1, dtype=np.bool_)
+    coupled[np.unique(route_comp[routes][(x1 > 1e-12) & over[hw1]])] = True
+
+    status = "optimal"
+    iterations = 0
+    lp_value = float(np.dot(value1, x1))
+    pi = np.zeros((problem.n_hubs, horizon))
+    master = _Master(problem, net)
+    x = np.zeros(0)
+    scale = max(1.0, float(problem.req_weight.max()) if problem.req_weight.size else 1.0)
+    tol = 1e-7 * scale
+    lot_comp = comp_item[net.lot_item]
+    req_comp = comp_item[problem.req_item]
+    # phase 2: the components that share full hub weeks, together, by column generation; a component
+    # left out that uses a hub week whose capacity row has a positive dual joins them, until none does
+    while coupled.any():
+        fixed = ~coupled[route_comp[routes]]
+        fixed_load = np.bincount(hw1[fixed], weights=load_cols[fixed], minlength=cap_flat.size)
+        master.set_capacity(np.maximum(cap_flat - fixed_load, 0.0))
+        joining = coupled[route_comp[routes]]
+        add_r = np.concatenate([routes[joining], warm_r[coupled[route_comp[warm_r]]]])
+        add_t = np.concatenate([weeks[joining], warm_t[coupled[route_comp[warm_r]]]])
+        if add_r.size:
+            master.add(add_r, add_t)
+        subset = np.flatnonzero(coupled[route_comp])
+        while True:
+            iterations += 1
+            lp_status, x, mu2, nu2, pi, value2 = master.solve(deadline - time.perf_counter())
+            mu = np.where(coupled[lot_comp], mu2, mu)
+            nu = np.where(coupled[req_comp], nu2, nu)
+            lp_value = float(np.dot(value1[fixed], x1[fixed])) + value2
+            if lp_status != "Optimal":
+                # stopped inside HiGHS: any duals ≥ 0 still give a valid (Lagrangian) upper bound
+                status = "time_limit" if "limit" in lp_status.lower() else lp_status.lower()
+                break
+            best_t, rc = _price(problem, net, mu, nu, pi, subset)
+            enter = subset[rc > tol]
+            if enter.size == 0:
+                break
+            if time.perf_counter() > deadline:
+                status = "time_limit"
+                break
+            if master.add(enter, best_t[rc > tol]) == 0:
+                break
+            report("solve", min(0.95, iterations / (iterations + 5.0)))
+        if status != "optimal":
+            best_t, rc = _price(problem, net, mu, nu, pi, np.arange(net.n_routes, dtype=np.int64))
+            lp_value = _lagrangian_bound(net, mu, nu, pi, rc)
+            break
+        priced = (pi.ravel() > 1e-9)[hw1] & fixed & (x1 > 1e-12)
+        if not priced.any():
+            break
+        coupled[np.unique(route_comp[routes][priced])] = True
+    fixed = ~coupled[route_comp[routes]]
+    col_route = np.concatenate([routes[fixed], master.col_route])
+    col_t = np.concatenate([weeks[fixed], master.col_t])
+    x = np.concatenate([x1[fixed], x])
+    report("round", 0.0)
+    used = x > 1e-9
+    warm = _warm_state(problem, net, col_route[used], col_t[used])
+    lp_bound = pinned_value + lp_value
+    # integral candidates: the LP rounded down, repaired and topped up; the greedy baseline
+    qty = np.floor(x + 1e-6).astype(np.int64)
+    rounded = _complete(problem, net, col_route, col_t, qty)
+    greedy = _columns_of(problem, net, greedy_allocate(problem, offer_res, req_res, cap_res))
+    best = max((rounded, greedy), key=lambda c: _value(problem, net, c))
+    best_value = _value(problem, net, best)
+    left = deadline - time.perf_counter()
+    if (
+        status == "optimal"
+        and lp_value > 0
+        and 1.0 - (pinned_value + best_value) / lp_bound > opts.polish_gap
+        and left > 0.05
+    ):
+        report("polish", 0.0)
+        cells = int((net.rt_tmax - net.rt_tmin + 1).sum())
+        small = cells <= opts.polish_all_columns
+        polished = _polish(
+            _Master(problem, net),
+            best,
+            (col_route, col_t, qty),
+            rounded,
+            greedy,
+            _all_columns(problem, net) if small else _EMPTY,
+            time_limit=min(left, opts.polish_time_s),
+            rel_gap=0.0 if small else opts.polish_gap / 10,
+        )
+        if polished is not None:
+            polished = _complete(problem, net, *polished)
+            if _value(problem, net, polished) > best_value + 1e-9:
+                best = polished
+    alloc = pinned.concat(_to_offers(net, offer_res, *best))
+    solve_seconds = time.perf_counter() - solve_started
+
+    figures = evaluate(problem, alloc)
+    lp_bound = max(lp_bound, figures.objective)
+    gap = 1.0 - figures.objective / lp_bound if lp_bound > 1e-12 else 0.0
+    report("explain", 0.0)
+    unmet = explain(problem, alloc, prices=pi) if opts.explain else ()
+    report("done", 1.0)
+    return PlanResult(
+        allocations=alloc.to_allocations(problem),
+        unmet=unmet,
+        objective=figures.objective,
+        lp_bound=lp_bound,
+        gap=max(gap, 0.0),
+        weighted_fulfilment=figures.weighted_fulfilment,
+        on_time_fill=figures.on_time_fill,
+        build_seconds=build_seconds,
+        solve_seconds=solve_seconds,
+        solver=f"HiGHS {_highs_version()} (column generation)",
+        status=status,
+        n_columns=int(master.col_route.size),
+        n_rows=int(master.n_rows),
+        iterations=iterations,
+        warm_start=warm,
+    )
+
+
+Columns = tuple[IntArray, IntArray, IntArray]
+"""Integral amounts on columns: (route, depart week, quantity)."""
+
+
+_EMPTY: Columns = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+
+
+def _all_columns(problem: PlanningProblem, net: Network) -> Columns:
+    """Every route-week with a positive value (only for small problems)."""
+    width = net.rt_tmax - net.rt_tmin + 1
+    routes = np.repeat(np.arange(net.n_routes, dtype=np.int64), width)
+    t = net.rt_tmin[routes] + (np.arange(routes.size) - np.repeat(np.cumsum(width) - width, width))
+    keep = net.value(routes, t, problem.lateness_decay) > 1e-12
+    return routes[keep], t[keep], np.zeros(int(keep.sum()), dtype=np.int64)
+
+
+def _value(problem: PlanningProblem, net: Network, cols: Columns) -> float:
+    routes, t, qty = cols
+    if qty.size == 0:
+        return 0.0
+    return float(np.dot(qty, net.value(routes, t, problem.lateness_decay)))
+
+
+def _complete(
+    problem: PlanningProblem, net: Network, routes: IntArray, t: IntArray, qty: IntArray
+) -> Columns:
+    """Repair integral amounts to feasibility, then top them up greedily with what is left."""
+    values = net.value(routes, t, problem.lateness_decay) if routes.size else np.zeros(0)
+    qty = _repair(net, problem.horizon_weeks, routes, t, qty, values)
+    lot_res = net.lot_qty - np.bincount(net.rt_lot[routes], weights=qty, minlength=net.n_lots).astype(
+        np.int64
+    )
+    req_res = net.req_qty - np.bincount(
+        net.rt_req[routes], weights=qty, minlength=len(problem.req_ids)
+    ).astype(np.int64)
+    horizon = problem.horizon_weeks
+    load = np.zeros(problem.n_hubs * horizon)
+    np.add.at(load, net.rt_hub[routes] * horizon + t + net.rt_l1[routes], qty * net.rt_mass_t[routes])
+    cap_res = np.maximum(net.capacity_t - load.reshape(net.capacity_t.shape), 0.0)
+    extra = _top_up(problem, net, lot_res, req_res, cap_res)
+    if extra:
+        arr = np.array(extra, dtype=np.int64)
+        routes = np.concatenate([routes, arr[:, 0]])
+        t = np.concatenate([t, arr[:, 1]])
+        qty = np.concatenate([qty, arr[:, 2]])
+    keep = qty > 0
+    return routes[keep], t[keep], qty[keep]
+
+
+def _columns_of(problem: PlanningProblem, net: Network, alloc: AllocationArrays) -> Columns:
+    """Offer-level allocations as route columns (those with no positive value are dropped)."""
+    empty = np.zeros(0, dtype=np.int64)
+    if alloc.qty.size == 0 or net.n_routes == 0:
+        return empty, empty, empty
+    lot_of = {
+        (int(i), int(g), int(a)): k
+        for k, (i, g, a) in enumerate(zip(net.lot_item, net.lot_origin, net.lot_avail, strict=True))
+    }
+    lots = np.array(
+        [
+            lot_of.get(
+                (
+                    int(problem.offer_item[o]),
+                    int(problem.offer_origin[o]),
+                    max(0, int(problem.offer_available[o])),
+                ),
+                -1,
+            )
+            for o in alloc.offer.tolist()
+        ],
+        dtype=np.int64,
+    )
+    n_req, n_hub = len(problem.req_ids), max(problem.n_hubs, 1)
+    route_keys = (net.pair_lot[net.rt_pair] * n_req + net.rt_req) * n_hub + net.rt_hub
+    order = np.argsort(route_keys, kind="stable")
+    sorted_keys = route_keys[order]
+    want = (lots * n_req + alloc.req) * n_hub + alloc.hub
+    pos = np.clip(np.searchsorted(sorted_keys, want), 0, sorted_keys.size - 1)
+    ok = (lots >= 0) & (sorted_keys[pos] == want)
+    routes = order[pos][ok]
+    t, qty = alloc.depart[ok], alloc.qty[ok]
+    inside = (t >= net.rt_tmin[routes]) & (t <= net.rt_tmax[routes])
+    routes, t, qty = routes[inside], t[inside], qty[inside]
+    positive = net.value(routes, t, problem.lateness_decay) > 1e-12
+    return routes[positive], t[positive], qty[positive]
+
+
+def _polish(
+    master: _Master, start: Columns, *more: Columns, time_limit: float, rel_gap: float
+) -> Columns | None:
+    """Solve the generated columns (and those of ``more``) as a MIP from ``start``; None if no solution."""
+    for routes, t, _ in (start, *more):
+        if routes.size:
+            master.add(routes, t)
+    n = int(master.col_route.size)
+    keys = master.key(master.col_route, master.col_t)
+    order = np.argsort(keys)
+    pos = order[np.searchsorted(keys[order], master.key(start[0], start[1]))]
+    value = np.zeros(n)
+    np.add.at(value, pos, start[2].astype(np.float64))
+    highs = master.highs
+    highs.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.ones(n, dtype=np.uint8))
+    highs.setSolution(n, np.arange(n, dtype=np.int32), value)
+    highs.setOptionValue("time_limit", max(time_limit, 0.05))
+    highs.setOptionValue("mip_rel_gap", rel_gap)
+    highs.run()
+    if highs.getInfo().primal_solution_status != 2:
+        return None
+    x = np.asarray(highs.getSolution().col_value, dtype=np.float64)
+    qty = np.rint(x).astype(np.int64)
+    keep = qty > 0
+    return master.col_route[keep], master.col_t[keep], qty[keep]
+
+
+def _lagrangian_bound(net: Network, mu: FloatArray, nu: FloatArray, pi: FloatArray, rc: FloatArray) -> float:
+    """Upper bound from any duals ``μ, ν, π ≥ 0``: ``Σ μQ + Σ νq + Σ πK + Σ_pairs min(Q, q)·max(0, rc)``."""
+    pair_rc = np.zeros(net.pair_lot.size)
+    np.maximum.at(pair_rc, net.rt_pair, np.where(np.isfinite(rc), rc, 0.0))
+    bound_pair = np.minimum(net.lot_qty[net.pair_lot], net.req_qty[net.pair_req])
+    return float(
+        mu @ net.lot_qty
+        + nu @ net.req_qty
+        + float((pi * net.capacity_t).sum())
+        + float((bound_pair * np.maximum(pair_rc, 0.0)).sum())
+    )
+
+
+def _warm_state(problem: PlanningProblem, net: Network, routes: IntArray, t: IntArray) -> WarmStart:
+    """The LP's used columns by ids, for a later warm start."""
+    lots = net.rt_lot[routes]
+    hub_ids = problem.hub_ids
+    cols = tuple(
+        (
+            problem.item_ids[int(net.lot_item[lot])],
+            problem.site_ids[int(net.lot_origin[lot])],
+            int(net.lot_avail[lot]),
+            problem.req_ids[int(net.rt_req[r])],
+            hub_ids[int(net.rt_hub[r])],
+            int(week),
+        )
+        for lot, r, week in zip(lots, routes, t, strict=True)
+    )
+    return WarmStart(columns=cols)

@@ -1,0 +1,1 @@
+"""Plans domain: versioned, solved allocations, one of which is approved."""

@@ -1,0 +1,421 @@
+"""Use cases of the plans domain: plan the loaded scenario, store versions, show, diff and approve.
+
+The optimiser and the greedy baseline are the pure core's (`aidcoord.planning`); this module adapts the
+database's current state to the core's inputs and stores what comes back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from aidcoord.access.actor import Actor, require_role
+from aidcoord.dataset import service as dataset
+from aidcoord.db.rows import delete_rows
+from aidcoord.errors import Conflict, DomainError, NotFound
+from aidcoord.planning import (
+    Allocation,
+    PlanningProblem,
+    PlanOptions,
+    PlanResult,
+    Unmet,
+    WarmStart,
+    greedy_plan,
+    plan,
+    problem_from_scenario,
+)
+from aidcoord.plans.models import Plan, PlanAllocation, PlanUnmet
+
+Progress = Callable[[str, float], None]
+
+METHODS = ("optimiser", "greedy")
+
+
+@dataclass(frozen=True, slots=True)
+class PlanFigures:
+    """The figures DESIGN.md reports for a plan."""
+
+    objective: float
+    lp_bound: float | None
+    gap: float | None
+    weighted_fulfilment: float
+    on_time_fill: float
+
+
+@dataclass(frozen=True, slots=True)
+class PlanSummary:
+    """A stored plan without its rows: version, status, figures, the greedy baseline's figures."""
+
+    version: int
+    status: str
+    method: str
+    created_at: dt.datetime
+    created_by: str
+    figures: PlanFigures
+    baseline: PlanFigures | None
+    build_seconds: float
+    solve_seconds: float
+    solver: str
+    solver_status: str
+    allocations: int
+    unmet: int
+    approved_by: str | None
+    approval_reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class HubWeekLoad:
+    """Tonnes planned through a hub in a week against its throughput."""
+
+    hub_site_id: str
+    week: int
+    tonnes: float
+    capacity_t: float
+
+
+@dataclass(frozen=True, slots=True)
+class PlanDetail:
+    """A stored plan with its allocations, unmet requirements and hub loads."""
+
+    summary: PlanSummary
+    allocations: tuple[Allocation, ...]
+    unmet: tuple[Unmet, ...]
+    hub_load: tuple[HubWeekLoad, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RequirementChange:
+    """How the units delivered (and on time) to a requirement differ between two plans."""
+
+    requirement_id: str
+    delivered_before: int
+    delivered_after: int
+    on_time_before: int
+    on_time_after: int
+
+
+@dataclass(frozen=True, slots=True)
+class PlanDiff:
+    """What changes from plan `before` to plan `after`."""
+
+    before: PlanSummary
+    after: PlanSummary
+    added: tuple[Allocation, ...]
+    removed: tuple[Allocation, ...]
+    requirements: tuple[RequirementChange, ...]
+
+
+def _figures(result: PlanResult) -> PlanFigures:
+    return PlanFigures(
+        objective=result.objective,
+        lp_bound=result.lp_bound,
+        gap=result.gap,
+        weighted_fulfilment=result.weighted_fulfilment,
+        on_time_fill=result.on_time_fill,
+    )
+
+
+def _summary(session: Session, row: Plan) -> PlanSummary:
+    counts = {
+        name: session.scalar(select(func.count()).select_from(model).where(model.plan_id == row.plan_id)) or 0
+        for name, model in (("allocations", PlanAllocation), ("unmet", PlanUnmet))
+    }
+    base = row.baseline or None
+    return PlanSummary(
+        version=row.version,
+        status=row.status,
+        method=row.method,
+        created_at=row.created_at,
+        created_by=row.created_by,
+        figures=PlanFigures(row.objective, row.lp_bound, row.gap, row.weighted_fulfilment, row.on_time_fill),
+        baseline=PlanFigures(**base) if base else None,
+        build_seconds=row.build_seconds,
+        solve_seconds=row.solve_seconds,
+        solver=row.solver,
+        solver_status=row.solver_status,
+        allocations=int(counts["allocations"]),
+        unmet=int(counts["unmet"]),
+        approved_by=row.approved_by,
+        approval_reason=row.approval_reason,
+    )
+
+
+def current_problem(
+    session: Session,
+    *,
+    actor: Actor,
+    include_announced: bool = False,
+    excluded_offer_ids: Iterable[str] = (),
+    excluded_hub_ids: Iterable[str] = (),
+) -> PlanningProblem:
+    """The planning problem of the database's current state."""
+    scenario = dataset.export_scenario(session, actor=actor)
+    return problem_from_scenario(
+        scenario,
+        include_announced=include_announced,
+        excluded_offer_ids=excluded_offer_ids,
+        excluded_hub_ids=excluded_hub_ids,
+    )
+
+
+def _latest(session: Session) -> Plan | None:
+    return session.scalars(select(Plan).order_by(Plan.version.desc()).limit(1)).first()
+
+
+def _warm_start(row: Plan | None) -> WarmStart | None:
+    stored = (row.options or {}).get("warm_start") if row is not None else None
+    if not stored:
+        return None
+    return WarmStart(
+        columns=tuple((str(a), str(b), int(c), str(d), str(e), int(f)) for a, b, c, d, e, f in stored)
+    )
+
+
+def create_plan(
+    session: Session,
+    *,
+    actor: Actor,
+    method: str = "optimiser",
+    time_limit_s: float = 300.0,
+    include_announced: bool = False,
+    excluded_offer_ids: Sequence[str] = (),
+    excluded_hub_ids: Sequence[str] = (),
+    pinned: Sequence[Allocation] = (),
+    warm: bool = True,
+    progress: Progress | None = None,
+) -> PlanSummary:
+    """Plan the current state, store it as the next version (a draft) and return its summary.
+
+    The greedy baseline is always computed too, so that every plan can show what the optimiser adds
+    over planning by hand. With `warm`, the optimiser starts from the latest stored plan's columns.
+    """
+    require_role(actor, "coordinator")
+    if method not in METHODS:
+        raise DomainError(f"unknown planning method {method!r}: use one of {', '.join(METHODS)}")
+    problem = current_problem(
+        session,
+        actor=actor,
+        include_announced=include_announced,
+        excluded_offer_ids=excluded_offer_ids,
+        excluded_hub_ids=excluded_hub_ids,
+    )
+    previous = _latest(session)
+    greedy = greedy_plan(problem)
+    if method == "greedy":
+        result = greedy
+    else:
+        warm_start = _warm_start(previous) if warm else None
+        options = PlanOptions(time_limit_s=time_limit_s, pinned=tuple(pinned), warm_start=warm_start)
+        result = plan(problem, options, progress)
+    options_stored: dict[str, Any] = {
+        "time_limit_s": time_limit_s,
+        "include_announced": include_announced,
+        "excluded_offer_ids": list(excluded_offer_ids),
+        "excluded_hub_ids": list(excluded_hub_ids),
+        "pinned": len(pinned),
+        "warm_start": [list(c) for c in result.warm_start.columns] if result.warm_start else [],
+    }
+    row = Plan(
+        version=(previous.version + 1) if previous is not None else 1,
+        created_at=dt.datetime.now(dt.UTC),
+        created_by=actor.user_id,
+        method=method,
+        status="draft",
+        objective=result.objective,
+        lp_bound=result.lp_bound,
+        gap=result.gap,
+        weighted_fulfilment=result.weighted_fulfilment,
+        on_time_fill=result.on_time_fill,
+        build_seconds=result.build_seconds,
+        solve_seconds=result.solve_seconds,
+        solver=result.solver,
+        solver_status=result.status,
+        options=options_stored,
+        baseline=vars_of(_figures(greedy)),
+    )
+    session.add(row)
+    session.flush()
+    if result.allocations:
+        session.execute(
+            PlanAllocation.__table__.insert(),
+            [
+                {
+                    "plan_id": row.plan_id,
+                    "offer_id": a.offer_id,
+                    "requirement_id": a.requirement_id,
+                    "hub_site_id": a.hub_site_id,
+                    "depart_week": a.depart_week,
+                    "hub_week": a.hub_week,
+                    "arrive_week": a.arrive_week,
+                    "quantity": a.quantity,
+                }
+                for a in result.allocations
+            ],
+        )
+    if result.unmet:
+        session.execute(
+            PlanUnmet.__table__.insert(),
+            [
+                {
+                    "plan_id": row.plan_id,
+                    "requirement_id": u.requirement_id,
+                    "quantity_unmet": u.quantity_unmet,
+                    "quantity_late": u.quantity_late,
+                    "reason": u.reason,
+                    "explanation": u.explanation,
+                }
+                for u in result.unmet
+            ],
+        )
+    session.flush()
+    return _summary(session, row)
+
+
+def vars_of(figures: PlanFigures) -> dict[str, Any]:
+    """A PlanFigures as a JSON-ready dict."""
+    return {
+        "objective": figures.objective,
+        "lp_bound": figures.lp_bound,
+        "gap": figures.gap,
+        "weighted_fulfilment": figures.weighted_fulfilment,
+        "on_time_fill": figures.on_time_fill,
+    }
+
+
+def _plan_row(session: Session, version: int | None) -> Plan:
+    if version is None:
+        row = _latest(session)
+        if row is None:
+            raise NotFound("no plan yet: run `aidcoord plan` first")
+        return row
+    row = session.scalars(select(Plan).where(Plan.version == version)).first()
+    if row is None:
+        raise NotFound(f"plan version {version} does not exist")
+    return row
+
+
+def list_plans(session: Session, *, actor: Actor) -> list[PlanSummary]:
+    """Every stored plan, newest first."""
+    del actor  # plans are visible to every participant; their rows are filtered in get_plan
+    return [_summary(session, row) for row in session.scalars(select(Plan).order_by(Plan.version.desc()))]
+
+
+def get_plan(session: Session, *, actor: Actor, version: int | None = None) -> PlanDetail:
+    """A plan (the latest when `version` is None) with its allocations, unmet rows and hub loads."""
+    row = _plan_row(session, version)
+    allocations = tuple(
+        Allocation(
+            offer_id=a.offer_id,
+            requirement_id=a.requirement_id,
+            hub_site_id=a.hub_site_id,
+            depart_week=a.depart_week,
+            hub_week=a.hub_week,
+            arrive_week=a.arrive_week,
+            quantity=a.quantity,
+        )
+        for a in session.scalars(
+            select(PlanAllocation)
+            .where(PlanAllocation.plan_id == row.plan_id)
+            .order_by(
+                PlanAllocation.offer_id,
+                PlanAllocation.requirement_id,
+                PlanAllocation.hub_site_id,
+                PlanAllocation.depart_week,
+            )
+        )
+    )
+    unmet = tuple(
+        Unmet(u.requirement_id, u.quantity_unmet, u.quantity_late, u.reason, u.explanation)
+        for u in session.scalars(
+            select(PlanUnmet).where(PlanUnmet.plan_id == row.plan_id).order_by(PlanUnmet.requirement_id)
+        )
+    )
+    return PlanDetail(
+        summary=_summary(session, row),
+        allocations=allocations,
+        unmet=unmet,
+        hub_load=_hub_load(session, actor=actor, allocations=allocations),
+    )
+
+
+def _hub_load(
+    session: Session, *, actor: Actor, allocations: Sequence[Allocation]
+) -> tuple[HubWeekLoad, ...]:
+    scenario = dataset.export_scenario(session, actor=actor)
+    item_of_offer = {o.offer_id: o.item_id for o in scenario.offers}
+    mass = {i.item_id: i.unit_mass_kg for i in scenario.items}
+    load: dict[tuple[str, int], float] = {}
+    for a in allocations:
+        key = (a.hub_site_id, a.hub_week)
+        load[key] = load.get(key, 0.0) + a.quantity * mass[item_of_offer[a.offer_id]] / 1000.0
+    hubs = sorted((s for s in scenario.sites if s.kind == "hub"), key=lambda s: s.site_id)
+    return tuple(
+        HubWeekLoad(h.site_id, week, load.get((h.site_id, week), 0.0), float(h.throughput_t_per_week or 0.0))
+        for h in hubs
+        for week in range(scenario.settings.horizon_weeks)
+    )
+
+
+def diff_plans(session: Session, *, actor: Actor, before: int, after: int) -> PlanDiff:
+    """Allocations added and removed, and per-requirement delivery changes, from `before` to `after`."""
+    a = get_plan(session, actor=actor, version=before)
+    b = get_plan(session, actor=actor, version=after)
+    set_a, set_b = set(a.allocations), set(b.allocations)
+
+    due = {r.requirement_id: r.due_week for r in dataset.export_scenario(session, actor=actor).requirements}
+
+    def per_requirement(detail: PlanDetail) -> dict[str, tuple[int, int]]:
+        out: dict[str, tuple[int, int]] = {}
+        for alloc in detail.allocations:
+            total, on_time = out.get(alloc.requirement_id, (0, 0))
+            on = alloc.quantity if alloc.arrive_week <= due[alloc.requirement_id] else 0
+            out[alloc.requirement_id] = (total + alloc.quantity, on_time + on)
+        return out
+
+    ra, rb = per_requirement(a), per_requirement(b)
+    changes = []
+    for rid in sorted(set(ra) | set(rb)):
+        (before_total, before_on), (after_total, after_on) = ra.get(rid, (0, 0)), rb.get(rid, (0, 0))
+        if (before_total, before_on) != (after_total, after_on):
+            changes.append(RequirementChange(rid, before_total, after_total, before_on, after_on))
+
+    def key(x: Allocation) -> tuple[str, str, str, int]:
+        return (x.offer_id, x.requirement_id, x.hub_site_id, x.depart_week)
+
+    return PlanDiff(
+        before=a.summary,
+        after=b.summary,
+        added=tuple(sorted(set_b - set_a, key=key)),
+        removed=tuple(sorted(set_a - set_b, key=key)),
+        requirements=tuple(changes),
+    )
+
+
+def approve_plan(session: Session, *, actor: Actor, version: int, reason: str) -> PlanSummary:
+    """Approve a draft plan (coordinators only, with a reason); the previously approved one is superseded."""
+    require_role(actor, "coordinator")
+    if not reason.strip():
+        raise DomainError("approving a plan needs a reason", code="reason_required", status=422)
+    row = _plan_row(session, version)
+    if row.status != "draft":
+        raise Conflict(f"plan {version} is {row.status}; only a draft plan can be approved")
+    session.execute(update(Plan).where(Plan.status == "approved").values(status="superseded"))
+    row.status = "approved"
+    row.approved_at = dt.datetime.now(dt.UTC)
+    row.approved_by = actor.user_id
+    row.approval_reason = reason.strip()
+    session.flush()
+    return _summary(session, row)
+
+
+def clear(session: Session, *, actor: Actor) -> None:
+    """Delete every plan (coordinators only; when the scenario is replaced)."""
+    require_role(actor, "coordinator")
+    delete_rows(session, PlanUnmet)
+    delete_rows(session, PlanAllocation)
+    delete_rows(session, Plan)

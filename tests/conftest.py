@@ -1,0 +1,118 @@
+"""Shared fixtures: databases built by the migrations, on SQLite and on PostgreSQL.
+
+PostgreSQL: CI provides a server at 127.0.0.1:5432 (trust auth, user postgres, database test);
+AIDCOORD_TEST_POSTGRES_URL overrides it. Each test session creates its own database and drops it
+at the end. With CI=true a missing server fails the PostgreSQL tests; elsewhere they are skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from aidcoord.db import make_engine, session_scope
+from aidcoord.db.all_models import metadata
+from aidcoord.db.migrate import upgrade
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "AIDCOORD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _postgres_available() -> str | None:
+    """None when the server answers, else why not."""
+    engine = make_engine(POSTGRES_ADMIN_URL, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return None
+    except Exception as exc:  # any failure to reach the server means the same thing here
+        return f"{type(exc).__name__}: {exc}".splitlines()[0]
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session (dropped afterwards)."""
+    reason = _postgres_available()
+    if reason is not None:
+        if IN_CI:
+            pytest.fail(f"PostgreSQL is required when CI=true but is not reachable: {reason}")
+        pytest.skip(f"PostgreSQL not reachable: {reason}")
+    name = f"aidcoord_test_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def fresh_database_url(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> Iterator[str]:
+    """An empty database URL of `backend` that the test owns."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    base: str = request.getfixturevalue("postgres_url")
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    admin = make_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+]
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL of an empty database (no schema), on each backend."""
+    yield from fresh_database_url(request, request.param, tmp_path)
+
+
+@pytest.fixture(params=BACKENDS)
+def migrated_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An engine on a database whose schema was created by the migrations, on each backend."""
+    for url in fresh_database_url(request, request.param, tmp_path):
+        engine = make_engine(url)
+        upgrade(engine)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
+
+
+@pytest.fixture
+def session(migrated_engine: Engine) -> Iterator[Session]:
+    """A session on a migrated database; committed at the end of the test like a command would."""
+    with session_scope(migrated_engine) as session:
+        yield session
+
+
+def table_row_counts(engine: Engine) -> dict[str, int]:
+    """Rows in every table the models declare."""
+    with engine.connect() as connection:
+        return {
+            table.name: int(connection.execute(text(f'SELECT count(*) FROM "{table.name}"')).scalar_one())
+            for table in metadata.sorted_tables
+        }
