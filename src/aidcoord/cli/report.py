@@ -80,6 +80,10 @@ def print_summary(console: Console, summary: DatasetSummary) -> None:
         weekly = hub.throughput_t_per_week or 0.0
         hubs.add_row(hub.site_id, hub.name, f"{weekly:,.0f}", f"{weekly * summary.horizon_weeks:,.0f}")
     console.print(hubs)
+    if summary.sources:
+        console.print("[bold]Sources[/] of the real figures (the rest is illustrative):")
+        for source in summary.sources:
+            console.print(f"- {source}", highlight=False)
 
 
 def pct(value: float | None) -> str:
@@ -191,26 +195,10 @@ def print_plan_detail(
                 u.requirement_id,
             ),
         )
-        urgent = Table(title=f"The {min(top, len(ranked))} most urgent requirements not filled on time")
-        urgent.add_column("requirement")
-        urgent.add_column("prio", justify="right")
-        urgent.add_column("due", justify="right")
-        urgent.add_column("unmet", justify="right")
-        urgent.add_column("late", justify="right")
-        urgent.add_column("reason")
-        urgent.add_column("explanation", overflow="fold")
+        console.print(f"[bold]The {min(top, len(ranked))} most urgent requirements not filled on time[/]")
         for u in ranked[:top]:
             r = by_id[u.requirement_id]
-            urgent.add_row(
-                u.requirement_id,
-                str(r.priority),
-                str(r.due_week),
-                f"{u.quantity_unmet:,}",
-                f"{u.quantity_late:,}",
-                u.reason,
-                u.explanation,
-            )
-        console.print(urgent)
+            console.print(f"- priority {r.priority}, [italic]{u.reason}[/]: {u.explanation}", highlight=False)
 
 
 def print_plan_list(console: Console, summaries: Sequence[PlanSummary]) -> None:

@@ -63,6 +63,8 @@ class DatasetSummary:
     delivery_sites: int
     courses: int
     training_needs: int
+    sources: list[str]
+    """Titles of the package's cited sources (its datapackage.json `sources`), to show beside figures."""
 
 
 def is_empty(session: Session) -> bool:
@@ -240,4 +242,9 @@ def summary(session: Session, *, actor: Actor) -> DatasetSummary:
         delivery_sites=sum(1 for s in all_sites if s.kind == "delivery"),
         courses=len(training.list_courses(session, actor=actor)),
         training_needs=len(training.list_needs(session, actor=actor)),
+        sources=[
+            str(source["title"])
+            for source in (row.meta or {}).get("sources", [])
+            if isinstance(source, dict) and source.get("title")
+        ],
     )

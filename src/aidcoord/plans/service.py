@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from aidcoord.access.actor import Actor, require_role
@@ -242,7 +242,7 @@ def create_plan(
     session.flush()
     if result.allocations:
         session.execute(
-            PlanAllocation.__table__.insert(),
+            insert(PlanAllocation),
             [
                 {
                     "plan_id": row.plan_id,
@@ -259,7 +259,7 @@ def create_plan(
         )
     if result.unmet:
         session.execute(
-            PlanUnmet.__table__.insert(),
+            insert(PlanUnmet),
             [
                 {
                     "plan_id": row.plan_id,

@@ -11,6 +11,7 @@ stopping at the first. Rows are CSV line numbers with the header on line 1; for 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -594,6 +595,8 @@ class _Header:
     settings: PlanningSettings | None = None
     meta: dict[str, Any] | None = None
     paths: dict[str, str] | None = None
+    horizon: int | None = None
+    """The horizon when it is valid, even if other planning keys are not (for the week checks)."""
 
 
 def _read_datapackage(folder: Path, problems: list[Problem]) -> _Header | None:
@@ -632,6 +635,10 @@ def _read_datapackage(folder: Path, problems: list[Problem]) -> _Header | None:
     else:
         header.title = title
     header.settings = _read_planning(doc.get(PLANNING), problems)
+    planning = doc.get(PLANNING)
+    horizon = planning.get("horizon_weeks") if isinstance(planning, dict) else None
+    if isinstance(horizon, int) and not isinstance(horizon, bool) and horizon >= 1:
+        header.horizon = horizon
     header.paths = _read_resources(doc.get("resources"), folder, problems)
     return header
 
@@ -839,8 +846,7 @@ def _load(path: Path) -> tuple[Scenario | None, list[Problem]]:
             continue
         files[table.resource] = where
         tables[table.resource] = _read_table(table, path, where, problems)
-    horizon = header.settings.horizon_weeks if header.settings is not None else None
-    problems.extend(_table_problems(tables, files, horizon, cells=False))
+    problems.extend(_table_problems(tables, files, header.horizon, cells=False))
     problems = _sorted(problems, files)
     if problems or header.settings is None:
         return None, problems
@@ -887,13 +893,26 @@ def sort_key(table: Table, record: Any) -> tuple[str, ...]:
     return tuple(str(getattr(record, k)) for k in table.key)
 
 
+def canonical(scenario: Scenario) -> Scenario:
+    """The scenario with every table in write order, so that `read_package(write_package(s)) == s`."""
+    tables: dict[str, Any] = {
+        t.resource: tuple(sorted(getattr(scenario, t.resource), key=_sorter(t))) for t in TABLES
+    }
+    return dataclasses.replace(scenario, **tables)
+
+
+def _sorter(table: Table) -> Callable[[Any], tuple[str, ...]]:
+    """The sort key function for a table's rows."""
+    return lambda record: sort_key(table, record)
+
+
 def table_csv(table: Table, records: Sequence[Any]) -> bytes:
     """One table as CSV bytes: standard columns then extra columns (alphabetical), rows in key order."""
     extras = sorted({key for record in records for key in record.extra})
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([*table.column_names, *extras])
-    for record in sorted(records, key=lambda r: sort_key(table, r)):
+    for record in sorted(records, key=_sorter(table)):
         writer.writerow(
             [format_value(getattr(record, name)) for name in table.column_names]
             + [record.extra.get(key, "") for key in extras]
