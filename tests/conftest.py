@@ -16,6 +16,9 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
+from fastapi.testclient import TestClient
+
+from aidcoord.api.app import create_app
 from aidcoord.db import make_engine, session_scope
 from aidcoord.db.all_models import metadata
 from aidcoord.db.migrate import upgrade
@@ -116,3 +119,12 @@ def table_row_counts(engine: Engine) -> dict[str, int]:
             table.name: int(connection.execute(text(f'SELECT count(*) FROM "{table.name}"')).scalar_one())
             for table in metadata.sorted_tables
         }
+
+
+@pytest.fixture
+def api(migrated_engine: Engine) -> Iterator[TestClient]:
+    """An HTTP client on the app, over a migrated database of each backend."""
+    app = create_app(migrated_engine.url.render_as_string(hide_password=False))
+    with TestClient(app) as client:
+        yield client
+    app.state.engine.dispose()

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -18,13 +18,28 @@ def normalise_url(url: str) -> str:
     return url
 
 
+WRITE = "aidcoord_write"
+"""Execution option: the transaction will write, so SQLite takes the write lock when it begins."""
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets readers work while a plan is being written; foreign keys are off by default in SQLite.
+    # pysqlite's own transaction handling begins late and cannot BEGIN IMMEDIATE; hand it to
+    # SQLAlchemy (see _sqlite_begin). WAL lets readers work while a writer commits; foreign keys
+    # are off by default in SQLite.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    # A writer takes the database's write lock up front (BEGIN IMMEDIATE), so two writers queue on
+    # busy_timeout instead of both reading and then failing to upgrade: SQLite's counterpart to
+    # SELECT … FOR UPDATE on PostgreSQL.
+    immediate = connection.get_execution_options().get(WRITE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -33,13 +48,19 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """Open a session, commit when the block succeeds, roll back when it raises."""
-    factory = sessionmaker(bind=engine, expire_on_commit=False)
+def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
+    """Open a session, commit when the block succeeds, roll back when it raises.
+
+    A `write` session locks for writing from its start on SQLite; read-only ones (`write=False`)
+    never wait for writers.
+    """
+    bind = engine.execution_options(**{WRITE: True}) if write else engine
+    factory = sessionmaker(bind=bind, expire_on_commit=False)
     session = factory()
     try:
         yield session

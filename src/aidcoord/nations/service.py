@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from aidcoord.access.actor import Actor, require_role
 from aidcoord.db.rows import delete_rows, insert_rows, select_rows
+from aidcoord.errors import Conflict, NotFound
 from aidcoord.nations.models import Nation as NationRow
 from aidcoord.scenario.model import Nation
 
@@ -17,6 +18,23 @@ def add_many(session: Session, *, actor: Actor, nations: Iterable[Nation]) -> in
     """Add nations (coordinators only); return how many."""
     require_role(actor, "coordinator")
     return insert_rows(session, NationRow, nations)
+
+
+def get(session: Session, *, actor: Actor, nation_id: str) -> Nation:
+    """One nation; NotFound if there is none with that id."""
+    found = select_rows(session, NationRow, Nation, ["nation_id"], where=[NationRow.nation_id == nation_id])
+    if not found:
+        raise NotFound(f"nation {nation_id!r} does not exist")
+    return found[0]
+
+
+def add(session: Session, *, actor: Actor, nation: Nation) -> Nation:
+    """Add one nation (coordinators only); Conflict if the id is taken."""
+    require_role(actor, "coordinator")
+    if session.get(NationRow, nation.nation_id) is not None:
+        raise Conflict(f"nation {nation.nation_id!r} already exists")
+    insert_rows(session, NationRow, [nation])
+    return nation
 
 
 def list_all(session: Session, *, actor: Actor) -> list[Nation]:
