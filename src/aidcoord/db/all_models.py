@@ -8,6 +8,7 @@ from aidcoord.nations import models as nations_models
 from aidcoord.offers import models as offers_models
 from aidcoord.plans import models as plans_models
 from aidcoord.requirements import models as requirements_models
+from aidcoord.shipments import models as shipments_models
 from aidcoord.sites import models as sites_models
 from aidcoord.training import models as training_models
 
@@ -22,6 +23,7 @@ __all__ = [
     "offers_models",
     "plans_models",
     "requirements_models",
+    "shipments_models",
     "sites_models",
     "training_models",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, String, Text
+from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from aidcoord.db.base import Base
@@ -62,6 +62,8 @@ class PlanAllocation(Base):
     hub_week: Mapped[int]
     arrive_week: Mapped[int]
     quantity: Mapped[int]
+    invalidated: Mapped[bool] = mapped_column(server_default=false())
+    """Set when its offer was withdrawn after planning: no shipment may be made from it."""
 
 
 class PlanUnmet(Base):

@@ -1,0 +1,1 @@
+"""Shipments domain: consignments made from an approved plan, and their events."""
