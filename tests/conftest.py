@@ -13,10 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
-
-from fastapi.testclient import TestClient
 
 from aidcoord.api.app import create_app
 from aidcoord.db import make_engine, session_scope

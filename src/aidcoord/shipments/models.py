@@ -54,7 +54,8 @@ class ShipmentEvent(Base):
     __tablename__ = "shipment_events"
     __table_args__ = (
         CheckConstraint(
-            "kind IN ('dispatched', 'at_hub', 'left_hub', 'delivered', 'received', 'delayed', 'damaged', 'lost')",
+            "kind IN ('dispatched', 'at_hub', 'left_hub', 'delivered', 'received',"
+            " 'delayed', 'damaged', 'lost')",
             name="kind_known",
         ),
         CheckConstraint("quantity IS NULL OR quantity >= 0", name="quantity_non_negative"),
