@@ -121,6 +121,9 @@ class _Master:
         self.keys = np.zeros(0, dtype=np.int64)
         self.highs = highspy.Highs()  # type: ignore[no-untyped-call]
         self.highs.setOptionValue("output_flag", False)
+        # Columns are only ever added, so the previous basis stays primal feasible: primal simplex
+        # continues from it, where HiGHS's default (dual simplex) starts over with a long phase 1.
+        self.highs.setOptionValue("simplex_strategy", 4)
         self.passed = False
 
     def set_capacity(self, capacity_t: FloatArray) -> None:
@@ -646,8 +649,15 @@ def plan(
     solve_seconds = time.perf_counter() - solve_started
 
     figures = evaluate(problem, alloc)
-    lp_bound = max(lp_bound, figures.objective)
-    gap = 1.0 - figures.objective / lp_bound if lp_bound > 1e-12 else 0.0
+    bound: float | None = lp_bound
+    gap: float | None = None
+    if figures.objective > lp_bound + 1e-6 * max(1.0, abs(lp_bound)):
+        # not a valid bound (only possible when the LP was stopped early): report none rather than a wrong one
+        bound = None
+    else:
+        lp_bound = max(lp_bound, figures.objective)
+        bound = lp_bound
+        gap = max(1.0 - figures.objective / lp_bound, 0.0) if lp_bound > 1e-12 else 0.0
     report("explain", 0.0)
     unmet = explain(problem, alloc, prices=pi) if opts.explain else ()
     report("done", 1.0)
@@ -655,8 +665,8 @@ def plan(
         allocations=alloc.to_allocations(problem),
         unmet=unmet,
         objective=figures.objective,
-        lp_bound=lp_bound,
-        gap=max(gap, 0.0),
+        lp_bound=bound,
+        gap=gap,
         weighted_fulfilment=figures.weighted_fulfilment,
         on_time_fill=figures.on_time_fill,
         build_seconds=build_seconds,
