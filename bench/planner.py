@@ -154,7 +154,7 @@ def _changed(scenario: Scenario) -> Scenario:
     return dataclasses.replace(scenario, offers=tuple(offers))
 
 
-def run_one(size: str, seed: int) -> dict[str, Any]:
+def run_one(size: str, seed: int, cold_replan: bool = False) -> dict[str, Any]:
     """Measure one size in this process; return the row of the table."""
     with tempfile.TemporaryDirectory() as tmp:
         package = _generate(size, seed, Path(tmp) / "scenario")
@@ -179,7 +179,7 @@ def run_one(size: str, seed: int) -> dict[str, Any]:
         changed_problem = problem_from_scenario(changed)
         replan = plan(changed_problem, PlanOptions(warm_start=result))
         row["replan_s"] = time.perf_counter() - started
-        cold = plan(changed_problem)
+        cold = plan(changed_problem) if cold_replan else None
 
         net = build_network(problem, problem.offer_qty, problem.req_qty, problem.hub_capacity_t)
         full_columns = int((net.rt_tmax - net.rt_tmin + 1).sum())
@@ -204,9 +204,27 @@ def run_one(size: str, seed: int) -> dict[str, Any]:
             greedy_wf=greedy.weighted_fulfilment,
             greedy_otf=greedy.on_time_fill,
             replan_gap=replan.gap,
-            replan_gap_vs_cold=abs(replan.objective - cold.objective) / max(1.0, abs(cold.objective)),
+            replan_gap_vs_cold=(
+                abs(replan.objective - cold.objective) / max(1.0, abs(cold.objective))
+                if cold is not None
+                else None
+            ),
         )
         return row
+
+
+def _machine() -> str:
+    """One line describing where the figures were measured."""
+    import os
+    import platform
+
+    import highspy
+
+    return (
+        f"machine: {platform.node()} {platform.machine()} {platform.processor() or ''} "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"HiGHS {highspy.Highs().version()}"  # type: ignore[no-untyped-call]
+    )
 
 
 def _table(rows: list[dict[str, Any]]) -> None:
@@ -249,17 +267,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--xl", action="store_true", help="add the XL size")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--sizes", default="S,M,L")
+    parser.add_argument(
+        "--cold", action="store_true", help="also re-plan cold, to compare with the warm re-plan"
+    )
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--json", action="store_true", help="print the rows as JSON too")
     args = parser.parse_args(argv)
     if args.one:
-        print(json.dumps(run_one(args.one, args.seed)))
+        print(json.dumps(run_one(args.one, args.seed, args.cold)))
         return 0
     sizes = [s for s in args.sizes.split(",") if s] + (["XL"] if args.xl else [])
     rows = []
     for size in sizes:
         done = subprocess.run(
-            [sys.executable, __file__, "--one", size, "--seed", str(args.seed)],
+            [
+                sys.executable,
+                __file__,
+                "--one",
+                size,
+                "--seed",
+                str(args.seed),
+                *(["--cold"] if args.cold else []),
+            ],
             check=True,
             capture_output=True,
             text=True,
@@ -267,6 +296,7 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
         print(f"{size}: {rows[-1]['total_s']:.2f} s", file=sys.stderr)
     _table(rows)
+    print(_machine())
     if not _have_generator():
         print("* aidcoord.scenario.generate is missing: synthetic fallback scenarios, no package I/O timed.")
     if args.json:

@@ -32,8 +32,8 @@ def check_plan(folder: Path, scenario: Scenario, *, include_announced: bool = Fa
     lanes = {(ln.from_site_id, ln.to_site_id): ln for ln in scenario.lanes}
     mass = {it.item_id: it.unit_mass_kg for it in scenario.items}
     subs = defaultdict(set)
-    for s in scenario.substitutes:
-        subs[s.item_id].add(s.substitute_item_id)
+    for sub in scenario.substitutes:
+        subs[sub.item_id].add(sub.substitute_item_id)
 
     problems: list[str] = []
     per_offer: dict[str, int] = defaultdict(int)

@@ -75,9 +75,9 @@ def naive_optimum(scenario: Scenario, *, integral: bool, include_announced: bool
     lp.a_matrix_.value_ = np.array(values)
     if integral:
         lp.integrality_ = [highspy.HighsVarType.kInteger] * len(cols)
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("mip_rel_gap", 0.0)
-    h.passModel(lp)
-    h.run()
-    return -float(h.getInfo().objective_function_value)
+    solver = highspy.Highs()  # type: ignore[no-untyped-call]
+    solver.setOptionValue("output_flag", False)
+    solver.setOptionValue("mip_rel_gap", 0.0)
+    solver.passModel(lp)
+    solver.run()
+    return -float(solver.getInfo().objective_function_value)

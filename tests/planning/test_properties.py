@@ -44,7 +44,7 @@ def close(a: float, b: float, rel: float = 1e-6) -> bool:
 def test_plans_are_feasible_integral_and_near_optimal(scenario: Scenario, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
     folder: Path = tmp_path_factory.mktemp("plan")
     problem = problem_from_scenario(scenario)
-    result = plan(problem)
+    result = plan(problem, PlanOptions(lp_tolerance=0.0))
     write_plan(result, problem, folder)
     objective = check_plan(folder, scenario)
     assert close(objective, result.objective)
@@ -74,14 +74,15 @@ def test_plans_are_feasible_integral_and_near_optimal(scenario: Scenario, tmp_pa
 @settings(max_examples=25, deadline=None)
 @given(scenario=scenarios, which=st.integers(0, 100), factor=st.sampled_from([0.0, 0.5, 2.0]))
 def test_a_warm_started_replan_matches_a_cold_one(scenario: Scenario, which: int, factor: float) -> None:
-    first = plan(problem_from_scenario(scenario))
+    exact = PlanOptions(lp_tolerance=0.0)
+    first = plan(problem_from_scenario(scenario), exact)
     offers = list(scenario.offers)
     if offers:
         k = which % len(offers)
         offers[k] = dataclasses.replace(offers[k], quantity=max(1, int(offers[k].quantity * factor)))
     changed = dataclasses.replace(scenario, offers=tuple(offers))
-    cold = plan(problem_from_scenario(changed))
-    warm = plan(problem_from_scenario(changed), PlanOptions(warm_start=first))
+    cold = plan(problem_from_scenario(changed), exact)
+    warm = plan(problem_from_scenario(changed), PlanOptions(warm_start=first, lp_tolerance=0.0))
     assert cold.lp_bound is not None
     assert warm.lp_bound is not None
     assert close(cold.lp_bound, warm.lp_bound)

@@ -97,3 +97,14 @@ def test_replacing_the_scenario_removes_its_plans(loaded: Session) -> None:
     plans.create_plan(loaded, actor=SYSTEM)
     dataset.load_scenario(loaded, actor=SYSTEM, scenario=generate("S", 22), replace=True)
     assert plans.list_plans(loaded, actor=SYSTEM) == []
+
+
+def test_replacing_the_scenario_removes_its_shipments(loaded: Session) -> None:
+    from aidcoord.shipments import service as shipments
+
+    first = plans.create_plan(loaded, actor=SYSTEM)
+    plans.approve_plan(loaded, actor=SYSTEM, version=first.version, reason="board")
+    created = shipments.create_from_approved_plan(loaded, actor=SYSTEM)
+    assert created.created
+    dataset.load_scenario(loaded, actor=SYSTEM, scenario=generate("S", 22), replace=True)
+    assert shipments.list_shipments(loaded, actor=SYSTEM).total == 0

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from aidcoord.access.actor import Actor, require_role
 from aidcoord.access.models import Organisation as OrganisationRow
 from aidcoord.db.rows import delete_rows, insert_rows, select_rows
+from aidcoord.errors import NotFound
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,21 @@ def list_all(session: Session, *, actor: Actor) -> list[Organisation]:
     """All organisations, by id."""
     del actor
     return select_rows(session, OrganisationRow, Organisation, ["organisation_id"])
+
+
+def get(session: Session, *, actor: Actor, organisation_id: str) -> Organisation:
+    """One organisation; NotFound if there is none with that id."""
+    del actor
+    found = select_rows(
+        session,
+        OrganisationRow,
+        Organisation,
+        ["organisation_id"],
+        where=[OrganisationRow.organisation_id == organisation_id],
+    )
+    if not found:
+        raise NotFound(f"organisation {organisation_id!r} does not exist")
+    return found[0]
 
 
 def clear(session: Session, *, actor: Actor) -> None:

@@ -5,10 +5,17 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from aidcoord import __version__
+from aidcoord.access.views import router as access_router
 from aidcoord.api import problems
+from aidcoord.catalog.views import router as catalog_router
 from aidcoord.config import get_settings
 from aidcoord.db import make_engine
 from aidcoord.nations.views import router as nations_router
+from aidcoord.offers.views import router as offers_router
+from aidcoord.plans.views import router as plans_router
+from aidcoord.requirements.views import router as requirements_router
+from aidcoord.shipments.views import router as shipments_router
+from aidcoord.sites.views import router as sites_router
 
 API_PREFIX = "/api/v1"
 
@@ -24,6 +31,15 @@ def create_app(database_url: str | None = None) -> FastAPI:
     )
     app.state.engine = make_engine(database_url or get_settings().database_url)
     problems.install(app)
-    for router in (nations_router,):
+    for router in (
+        nations_router,
+        sites_router,
+        catalog_router,
+        access_router,
+        requirements_router,
+        offers_router,
+        plans_router,
+        shipments_router,
+    ):
         app.include_router(router, prefix=API_PREFIX, responses=problems.PROBLEM_RESPONSES)
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from aidcoord import __version__
-from aidcoord.cli import db, plan, scenario
+from aidcoord.cli import db, offers, plan, requirements, scenario, shipments
 from aidcoord.cli.demo import demo
 
 app = typer.Typer(
@@ -18,6 +18,9 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(scenario.app, name="scenario")
 app.add_typer(plan.app, name="plan")
+app.add_typer(shipments.app, name="shipments")
+app.add_typer(requirements.app, name="requirements")
+app.add_typer(offers.app, name="offers")
 app.command()(demo)
 
 

@@ -105,7 +105,9 @@ def clear(session: Session, *, actor: Actor) -> None:
     # Plans refer to offers and requirements, and plans.service itself reads the scenario through this
     # module: importing it here, not at the top, keeps that dependency one-way at import time.
     from aidcoord.plans import service as plans
+    from aidcoord.shipments import service as shipments
 
+    shipments.clear(session, actor=actor)
     plans.clear(session, actor=actor)
     access.clear(session, actor=actor)
     offers.clear(session, actor=actor)

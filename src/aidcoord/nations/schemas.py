@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class NationIn(BaseModel):
@@ -22,3 +24,24 @@ class NationOut(NationIn):
     """A nation."""
 
     model_config = ConfigDict(extra="forbid", from_attributes=True)
+
+
+def _not_null(value: Any) -> Any:
+    """A PATCH may leave a field out, but may not set a required one to null."""
+    if value is None:
+        raise ValueError("may be left out but not set to null")
+    return value
+
+
+class NationPatch(BaseModel):
+    """Changes to a nation: only the fields given change (GDP and defence share may be set to null)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    gdp_usd_bn: float | None = Field(default=None, ge=0)
+    defence_pct_gdp: float | None = Field(default=None, ge=0, le=100)
+    nato_member: bool | None = None
+    extra: dict[str, str] | None = Field(default=None, description="Replaces all extra columns.")
+
+    _required = field_validator("name", "nato_member", "extra")(_not_null)

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy import update as update_statement
 from sqlalchemy.orm import Session
 
 from aidcoord.access.actor import Actor, require_role
 from aidcoord.db.rows import delete_rows, insert_rows, select_rows
-from aidcoord.errors import Conflict, NotFound
+from aidcoord.errors import Conflict, NotFound, Problem, ValidationFailed
 from aidcoord.nations.models import Nation as NationRow
-from aidcoord.scenario.model import Nation
+from aidcoord.scenario.io import TABLES, TABLES_BY_RESOURCE, validate_scenario
+from aidcoord.scenario.model import Nation, PlanningSettings, Scenario
+
+NATION_FIELDS: tuple[str, ...] = ("name", "gdp_usd_bn", "defence_pct_gdp", "nato_member", "extra")
+"""What a PATCH may change on a nation (everything but its id)."""
 
 
 def add_many(session: Session, *, actor: Actor, nations: Iterable[Nation]) -> int:
@@ -35,6 +43,47 @@ def add(session: Session, *, actor: Actor, nation: Nation) -> Nation:
         raise Conflict(f"nation {nation.nation_id!r} already exists")
     insert_rows(session, NationRow, [nation])
     return nation
+
+
+def update(session: Session, *, actor: Actor, nation_id: str, changes: Mapping[str, Any]) -> Nation:
+    """Change a nation's name, GDP, defence share or NATO membership (coordinators only).
+
+    The values obey the Scenario Data Package's rules (ValidationFailed names each bad field);
+    NotFound for an unknown id.
+    """
+    require_role(actor, "coordinator")
+    current = get(session, actor=actor, nation_id=nation_id)
+    fixed = [
+        Problem(f"{name} cannot be changed", column=name) for name in changes if name not in NATION_FIELDS
+    ]
+    if fixed:
+        raise ValidationFailed(f"nation {nation_id!r}: {'; '.join(str(p) for p in fixed)}", fixed)
+    values: dict[str, Any] = {
+        k: (dict(v) if k == "extra" and isinstance(v, Mapping) else v) for k, v in changes.items()
+    }
+    nation = dataclasses.replace(current, **values)
+    problems = _rule_problems(nation)
+    if problems:
+        raise ValidationFailed(
+            f"nation {nation_id!r} is invalid: {'; '.join(str(p) for p in problems)}", problems
+        )
+    if values:
+        session.execute(update_statement(NationRow).where(NationRow.nation_id == nation_id).values(**values))
+        session.flush()
+    return nation
+
+
+def _rule_problems(nation: Nation) -> list[Problem]:
+    """What the Scenario Data Package's rules (`scenario.io`) say about one nation."""
+    empty: dict[str, Any] = {t.resource: () for t in TABLES if t.resource != "nations"}
+    one = Scenario(
+        name="record",
+        settings=PlanningSettings(start_date=dt.date(2001, 1, 1), horizon_weeks=1),  # a Monday
+        nations=(nation,),
+        **empty,
+    )
+    file = TABLES_BY_RESOURCE["nations"].file
+    return [Problem(p.message, column=p.column) for p in validate_scenario(one) if p.file == file]
 
 
 def list_all(session: Session, *, actor: Actor) -> list[Nation]:

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from aidcoord.api.deps import ActorDep, SessionDep
 from aidcoord.nations import service
-from aidcoord.nations.schemas import NationIn, NationOut
+from aidcoord.nations.schemas import NationIn, NationOut, NationPatch
 from aidcoord.scenario.model import Nation
 
 router = APIRouter(tags=["reference data"])
@@ -29,3 +29,12 @@ def add_nation(body: NationIn, session: SessionDep, actor: ActorDep) -> NationOu
     """Add a nation; 409 if the id is taken."""
     nation = service.add(session, actor=actor, nation=Nation(**body.model_dump()))
     return NationOut.model_validate(nation)
+
+
+@router.patch("/nations/{nation_id}", response_model=NationOut, summary="Change a nation (coordinators)")
+def update_nation(nation_id: str, body: NationPatch, session: SessionDep, actor: ActorDep) -> NationOut:
+    """Change the fields given (name, GDP, defence share, NATO membership); 404 for an unknown nation."""
+    changes = body.model_dump(exclude_unset=True)
+    return NationOut.model_validate(
+        service.update(session, actor=actor, nation_id=nation_id, changes=changes)
+    )

@@ -1,18 +1,89 @@
-"""Use cases of the offers domain."""
+"""Use cases of the offers domain: nations' pledges, their life, value and provenance.
+
+An offer is `announced`, then `committed` (only committed offers are planned), and may be withdrawn
+from either; withdrawn is final. Announced and committed offers may be amended. The state machine
+below is the one place these rules are written.
+
+Invariant: allocated ≤ offered. An amendment may not take an offer's quantity below the units the
+approved plan allocates from it (allocations not invalidated), nor move its origin or make it available
+later than an allocation departs; such an amendment is a Conflict (409). The offer's row is locked while
+it changes (SELECT … FOR UPDATE on PostgreSQL; on SQLite the write session's BEGIN IMMEDIATE already
+holds the database's write lock). Withdrawing an allocated offer invalidates its allocations and flags
+the requirements they served `replan_needed`, so that the next plan replaces that supply.
+
+Visibility: coordinators, auditors and actors without a nation see every offer; an actor acting for a
+nation (a nation officer) sees and changes that nation's offers only — another nation's offer is
+NotFound to it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+import dataclasses
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, false, func, select, true
 from sqlalchemy.orm import Session
 
 from aidcoord.access.actor import Actor, require_role
+from aidcoord.catalog import service as catalog
 from aidcoord.catalog.models import Item as ItemRow
 from aidcoord.db.rows import delete_rows, insert_rows, select_rows
+from aidcoord.errors import Conflict, Forbidden, NotFound, Problem, ValidationFailed
+from aidcoord.nations import service as nations
 from aidcoord.offers.models import Offer as OfferRow
-from aidcoord.scenario.model import Offer
+from aidcoord.plans.models import Plan, PlanAllocation
+from aidcoord.requirements import service as requirements
+from aidcoord.scenario.io import TABLES, TABLES_BY_RESOURCE, validate_scenario
+from aidcoord.scenario.model import OFFER_STATUSES, Offer, PlanningSettings, Scenario
+from aidcoord.sites import service as sites
+from aidcoord.statemachine import StateMachine
+
+OFFER = StateMachine(
+    "offer",
+    {
+        "announced": {"amend": "announced", "commit": "committed", "withdraw": "withdrawn"},
+        "committed": {"amend": "committed", "withdraw": "withdrawn"},
+        "withdrawn": {},
+    },
+)
+"""Every offer transition: amendments keep the state; withdrawn is final."""
+
+VALUATION_METHODS: tuple[str, ...] = ("market", "replacement", "book")
+SEES_EVERY_OFFER = frozenset({"coordinator", "auditor"})
+WRITERS: tuple[str, ...] = ("coordinator", "nation_officer")
+"""Who may change offers: the coordination cell, and a nation's officers for that nation's offers."""
+
+AMEND_FIELDS: tuple[str, ...] = (
+    "quantity",
+    "available_week",
+    "origin_site_id",
+    "value_eur",
+    "valuation_method",
+    "source",
+)
+"""What an amendment may change."""
+
+SORT_KEYS: tuple[str, ...] = (
+    "offer_id",
+    "nation_id",
+    "item_id",
+    "quantity",
+    "available_week",
+    "status",
+    "value_eur",
+    "announced_on",
+)
+"""What a list may be sorted by (prefix `-` for descending); ties are broken by id."""
+
+MAX_LIMIT = 1000
+
+_SETTINGS = PlanningSettings(start_date=dt.date(2001, 1, 1), horizon_weeks=1)
+"""Valid settings (2001-01-01 is a Monday) for the one-record scenarios the rules are applied to."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +96,63 @@ class PledgedValue:
     committed_t: float
 
 
+@dataclass(frozen=True, slots=True)
+class OfferView:
+    """An offer with its value (stored, or quantity × the item's unit value), provenance and life."""
+
+    offer_id: str
+    nation_id: str
+    item_id: str
+    capability: str
+    quantity: int
+    available_week: int
+    origin_site_id: str
+    status: str
+    value_eur: float
+    value_computed: bool
+    """True when no value was stated and `value_eur` is quantity × the catalogue's unit value."""
+    valuation_method: str | None
+    source: str | None
+    announced_on: dt.date | None
+    withdrawal_reason: str | None
+    allocated: int
+    """Units the approved plan allocates from it (allocations not invalidated)."""
+    allowed_actions: tuple[str, ...]
+    extra: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class OfferPage:
+    """A page of offers and how many match in all."""
+
+    items: tuple[OfferView, ...]
+    total: int
+    limit: int
+    offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class Withdrawal:
+    """A withdrawn offer and the requirements whose planned supply it took away (now `replan_needed`)."""
+
+    offer: OfferView
+    affected_requirement_ids: tuple[str, ...]
+
+
+def _visible(actor: Actor) -> ColumnElement[bool]:
+    """Which offers the actor may see: all, or (acting for a nation) that nation's only."""
+    if any(actor.has(role) for role in SEES_EVERY_OFFER):
+        return true()
+    if actor.nation_id is not None:
+        return OfferRow.nation_id == actor.nation_id
+    if actor.has("nation_officer"):
+        return false()  # an officer of no nation sees no nation's offers
+    return true()
+
+
+# --- the bulk use cases the dataset load and the planner use ----------------------------------------
+
+
 def add_many(session: Session, *, actor: Actor, offers: Iterable[Offer]) -> int:
     """Add offers (coordinators only in bulk); return how many."""
     require_role(actor, "coordinator")
@@ -33,16 +161,13 @@ def add_many(session: Session, *, actor: Actor, offers: Iterable[Offer]) -> int:
 
 def list_all(session: Session, *, actor: Actor) -> list[Offer]:
     """The offers the actor may see, by id (a nation's officers see their own nation's only)."""
-    where = []
-    if not (actor.has("coordinator") or actor.has("auditor")) and actor.nation_id is not None:
-        where.append(OfferRow.nation_id == actor.nation_id)
-    return select_rows(session, OfferRow, Offer, ["offer_id"], where=where)
+    return select_rows(session, OfferRow, Offer, ["offer_id"], where=[_visible(actor)])
 
 
 def pledged_by_capability(session: Session, *, actor: Actor) -> list[PledgedValue]:
     """Committed and announced value per capability (totals, which every actor may see)."""
     del actor
-    value = OfferRow.quantity * ItemRow.unit_value_eur
+    value = func.coalesce(OfferRow.value_eur, OfferRow.quantity * ItemRow.unit_value_eur)
     query = (
         select(
             ItemRow.capability,
@@ -66,3 +191,332 @@ def clear(session: Session, *, actor: Actor) -> None:
     """Delete all offers (coordinators only; when a scenario is replaced)."""
     require_role(actor, "coordinator")
     delete_rows(session, OfferRow)
+
+
+# --- reading -----------------------------------------------------------------------------------------
+
+
+def _value_expression() -> Any:
+    return func.coalesce(OfferRow.value_eur, OfferRow.quantity * ItemRow.unit_value_eur)
+
+
+def _view_query(where: Sequence[ColumnElement[bool]]) -> Any:
+    allocated = (
+        select(
+            PlanAllocation.offer_id.label("offer_id"),
+            func.sum(PlanAllocation.quantity).label("units"),
+        )
+        .join(Plan, Plan.plan_id == PlanAllocation.plan_id)
+        .where(Plan.status == "approved", PlanAllocation.invalidated.is_(false()))
+        .group_by(PlanAllocation.offer_id)
+        .subquery("allocated")
+    )
+    return (
+        select(OfferRow, ItemRow.capability, ItemRow.unit_value_eur, func.coalesce(allocated.c.units, 0))
+        .join(ItemRow, ItemRow.item_id == OfferRow.item_id)
+        .outerjoin(allocated, allocated.c.offer_id == OfferRow.offer_id)
+        .where(*where)
+    )
+
+
+def _view(row: OfferRow, capability: str, unit_value: float, allocated: int) -> OfferView:
+    computed = row.value_eur is None
+    return OfferView(
+        offer_id=row.offer_id,
+        nation_id=row.nation_id,
+        item_id=row.item_id,
+        capability=capability,
+        quantity=row.quantity,
+        available_week=row.available_week,
+        origin_site_id=row.origin_site_id,
+        status=row.status,
+        value_eur=float(row.quantity * unit_value if row.value_eur is None else row.value_eur),
+        value_computed=computed,
+        valuation_method=row.valuation_method,
+        source=row.source,
+        announced_on=row.announced_on,
+        withdrawal_reason=row.withdrawal_reason,
+        allocated=int(allocated),
+        allowed_actions=OFFER.allowed(row.status),
+        extra=dict(row.extra or {}),
+    )
+
+
+def get(session: Session, *, actor: Actor, offer_id: str) -> OfferView:
+    """One offer the actor may see; NotFound otherwise (also for another nation's offer)."""
+    found = session.execute(_view_query([OfferRow.offer_id == offer_id, _visible(actor)])).first()
+    if found is None:
+        raise NotFound(f"offer {offer_id!r} does not exist")
+    return _view(*found)
+
+
+def _order(sort: str) -> list[Any]:
+    key = sort.removeprefix("-")
+    if key not in SORT_KEYS:
+        message = f"sort must be one of {', '.join(SORT_KEYS)} (prefix - to descend), got {sort!r}"
+        raise ValidationFailed(message, [Problem(message, column="sort")])
+    column = _value_expression() if key == "value_eur" else getattr(OfferRow, key)
+    first = column.desc() if sort.startswith("-") else column.asc()
+    return [first] if key == "offer_id" else [first, OfferRow.offer_id.asc()]
+
+
+def list_offers(
+    session: Session,
+    *,
+    actor: Actor,
+    nation_id: str | None = None,
+    item_id: str | None = None,
+    capability: str | None = None,
+    status: str | None = None,
+    sort: str = "offer_id",
+    limit: int = 50,
+    offset: int = 0,
+) -> OfferPage:
+    """A page of the offers the actor may see matching the filters, sorted by `sort` (`-`: descending)."""
+    problems = []
+    if status is not None and status not in OFFER_STATUSES:
+        problems.append(
+            Problem(f"status must be one of {', '.join(OFFER_STATUSES)}, got {status!r}", column="status")
+        )
+    if not 1 <= limit <= MAX_LIMIT:
+        problems.append(Problem(f"limit must be in [1, {MAX_LIMIT}], got {limit}", column="limit"))
+    if offset < 0:
+        problems.append(Problem(f"offset must be ≥ 0, got {offset}", column="offset"))
+    if problems:
+        raise ValidationFailed("; ".join(p.message for p in problems), problems)
+    order = _order(sort)
+    where: list[ColumnElement[bool]] = [_visible(actor)]
+    for column, value in (
+        (OfferRow.nation_id, nation_id),
+        (OfferRow.item_id, item_id),
+        (ItemRow.capability, capability),
+        (OfferRow.status, status),
+    ):
+        if value is not None:
+            where.append(column == value)
+    total = session.scalar(
+        select(func.count())
+        .select_from(OfferRow)
+        .join(ItemRow, ItemRow.item_id == OfferRow.item_id)
+        .where(*where)
+    )
+    rows = session.execute(_view_query(where).order_by(*order).limit(limit).offset(offset))
+    return OfferPage(
+        items=tuple(_view(*row) for row in rows), total=int(total or 0), limit=limit, offset=offset
+    )
+
+
+# --- changes -----------------------------------------------------------------------------------------
+
+
+def _refuse(what: str, problems: Sequence[Problem]) -> None:
+    if problems:
+        raise ValidationFailed(f"{what} is invalid: {'; '.join(str(p) for p in problems)}", problems)
+
+
+def _problems(session: Session, actor: Actor, offer: Offer) -> list[Problem]:
+    """What `scenario.io`'s rules say about one offer, given its nation, item and origin."""
+    tables: dict[str, Any] = {t.resource: () for t in TABLES}
+    with contextlib.suppress(NotFound):
+        tables["nations"] = (nations.get(session, actor=actor, nation_id=offer.nation_id),)
+    with contextlib.suppress(NotFound):
+        tables["items"] = (catalog.get_item(session, actor=actor, item_id=offer.item_id),)
+    with contextlib.suppress(NotFound):
+        tables["sites"] = (sites.get_site(session, actor=actor, site_id=offer.origin_site_id),)
+    tables["offers"] = (offer,)
+    scenario = Scenario(name="record", settings=_SETTINGS, **tables)
+    file = TABLES_BY_RESOURCE["offers"].file
+    return [Problem(p.message, column=p.column) for p in validate_scenario(scenario) if p.file == file]
+
+
+def _valuation_problems(values: Mapping[str, Any]) -> list[Problem]:
+    problems = []
+    method = values.get("valuation_method")
+    if "valuation_method" in values and method not in VALUATION_METHODS:
+        problems.append(
+            Problem(
+                f"must be one of {', '.join(VALUATION_METHODS)}, got {method!r}", column="valuation_method"
+            )
+        )
+    value = values.get("value_eur")
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int | float) or value < 0):
+        problems.append(Problem(f"must be a number ≥ 0 or left out, got {value!r}", column="value_eur"))
+    return problems
+
+
+def _may_write(actor: Actor, nation_id: str) -> None:
+    """Coordinators write any offer; a nation officer only its own nation's."""
+    require_role(actor, *WRITERS)
+    if not actor.has("coordinator") and actor.nation_id != nation_id:
+        raise Forbidden(f"{actor.user_id} may only change offers of its own nation, not {nation_id}'s")
+
+
+def _locked(session: Session, actor: Actor, offer_id: str) -> OfferRow:
+    """The offer's row, locked for this transaction; NotFound if the actor may not see it."""
+    row = session.scalars(
+        select(OfferRow).where(OfferRow.offer_id == offer_id, _visible(actor)).with_for_update()
+    ).first()
+    if row is None:
+        raise NotFound(f"offer {offer_id!r} does not exist")
+    _may_write(actor, row.nation_id)
+    return row
+
+
+def _approved_allocations(session: Session, offer_id: str) -> tuple[int, int | None]:
+    """Units the approved plan allocates from the offer, and the earliest departure week."""
+    query = (
+        select(func.coalesce(func.sum(PlanAllocation.quantity), 0), func.min(PlanAllocation.depart_week))
+        .join(Plan, Plan.plan_id == PlanAllocation.plan_id)
+        .where(
+            Plan.status == "approved",
+            PlanAllocation.invalidated.is_(false()),
+            PlanAllocation.offer_id == offer_id,
+        )
+    )
+    units, first_departure = session.execute(query).one()
+    return int(units or 0), (int(first_departure) if first_departure is not None else None)
+
+
+def announce(
+    session: Session,
+    *,
+    actor: Actor,
+    nation_id: str,
+    item_id: str,
+    quantity: int,
+    available_week: int,
+    origin_site_id: str,
+    valuation_method: str,
+    value_eur: float | None = None,
+    source: str | None = None,
+    announced_on: dt.date | None = None,
+    offer_id: str | None = None,
+    extra: Mapping[str, str] | None = None,
+) -> OfferView:
+    """Record a nation's announced pledge (coordinators, or that nation's officers).
+
+    The nation and item must exist and the origin be a depot (any nation's: funded procurement ships
+    from the supplier's depot). The valuation method is required; without `value_eur` the value shown
+    is quantity × the item's unit value. Without an id one is made (`OFF-` and 8 hex digits); without a
+    date, today's (UTC). ValidationFailed names every bad field; Conflict if the id is taken.
+    """
+    _may_write(actor, nation_id)
+    oid = offer_id if offer_id is not None else f"OFF-{uuid.uuid4().hex[:8].upper()}"
+    record = Offer(
+        offer_id=oid,
+        nation_id=nation_id,
+        item_id=item_id,
+        quantity=quantity,
+        available_week=available_week,
+        origin_site_id=origin_site_id,
+        status="announced",
+        extra=dict(extra or {}),
+    )
+    problems = _problems(session, actor, record) + _valuation_problems(
+        {"valuation_method": valuation_method, "value_eur": value_eur}
+    )
+    _refuse(f"offer {oid!r}", problems)
+    if session.get(OfferRow, oid) is not None:
+        raise Conflict(f"offer {oid!r} already exists")
+    session.add(
+        OfferRow(
+            offer_id=oid,
+            nation_id=nation_id,
+            item_id=item_id,
+            quantity=quantity,
+            available_week=available_week,
+            origin_site_id=origin_site_id,
+            status="announced",
+            extra=dict(record.extra),
+            value_eur=value_eur,
+            valuation_method=valuation_method,
+            source=(source or "").strip() or None,
+            announced_on=announced_on or dt.datetime.now(dt.UTC).date(),
+        )
+    )
+    session.flush()
+    return get(session, actor=actor, offer_id=oid)
+
+
+def commit(session: Session, *, actor: Actor, offer_id: str) -> OfferView:
+    """Commit an announced offer: from now on the planner may allocate it."""
+    row = _locked(session, actor, offer_id)
+    row.status = OFFER.next_state(offer_id, row.status, "commit")
+    session.flush()
+    return get(session, actor=actor, offer_id=offer_id)
+
+
+def amend(session: Session, *, actor: Actor, offer_id: str, changes: Mapping[str, Any]) -> OfferView:
+    """Change an announced or committed offer's quantity, week, origin, value, valuation or source.
+
+    Conflict (409) when the offer is withdrawn, when the quantity would fall below the units the
+    approved plan allocates from it, and, while it is allocated, when its origin would move or it would
+    become available after an allocation departs. ValidationFailed names every bad field.
+    """
+    fixed = [
+        Problem(f"{name} cannot be amended", column=name) for name in changes if name not in AMEND_FIELDS
+    ]
+    _refuse(f"offer {offer_id!r}", fixed)
+    row = _locked(session, actor, offer_id)
+    OFFER.next_state(offer_id, row.status, "amend")
+    record = Offer(
+        offer_id=row.offer_id,
+        nation_id=row.nation_id,
+        item_id=row.item_id,
+        quantity=row.quantity,
+        available_week=row.available_week,
+        origin_site_id=row.origin_site_id,
+        status=row.status,
+        extra=dict(row.extra or {}),
+    )
+    planned = {k: v for k, v in changes.items() if k in ("quantity", "available_week", "origin_site_id")}
+    updated = dataclasses.replace(record, **planned)
+    _refuse(
+        f"offer {offer_id!r}",
+        _problems(session, actor, updated) + _valuation_problems(changes),
+    )
+    allocated, first_departure = _approved_allocations(session, offer_id)
+    if allocated:
+        refusals = []
+        if updated.quantity < allocated:
+            refusals.append(f"its quantity cannot fall to {updated.quantity}")
+        if updated.origin_site_id != record.origin_site_id:
+            refusals.append("its origin cannot move")
+        if first_departure is not None and updated.available_week > first_departure:
+            refusals.append(f"it cannot become available after week {first_departure}, its first departure")
+        if refusals:
+            raise Conflict(
+                f"offer {offer_id!r}: the approved plan allocates {allocated} units from it, so "
+                f"{'; '.join(refusals)}; replan first (or withdraw it)"
+            )
+    for name, value in changes.items():
+        if name == "source" and isinstance(value, str):
+            value = value.strip() or None
+        setattr(row, name, value)
+    session.flush()
+    return get(session, actor=actor, offer_id=offer_id)
+
+
+def withdraw(session: Session, *, actor: Actor, offer_id: str, reason: str) -> Withdrawal:
+    """Withdraw an announced or committed offer (final), with a reason (required).
+
+    Its allocations in the approved and draft plans are invalidated and the requirements they served
+    flagged `replan_needed`; the result names those requirements.
+    """
+    text = (reason or "").strip()
+    if not text:
+        message = "withdrawing an offer needs a reason"
+        raise ValidationFailed(message, [Problem(message, column="reason")])
+    row = _locked(session, actor, offer_id)
+    row.status = OFFER.next_state(offer_id, row.status, "withdraw")
+    row.withdrawal_reason = text
+    session.flush()
+    # plans.service reads the scenario through dataset.service, which imports this module: importing it
+    # here keeps that dependency one-way at import time.
+    from aidcoord.plans import service as plans
+
+    affected = plans.invalidate_offer(session, actor=actor, offer_id=offer_id)
+    requirements.mark_replan_needed(session, actor=actor, requirement_ids=affected)
+    return Withdrawal(
+        offer=get(session, actor=actor, offer_id=offer_id), affected_requirement_ids=tuple(affected)
+    )

@@ -94,41 +94,44 @@ def explain(
     by_item: dict[int, list[int]] = {}
     for o, item in enumerate(problem.offer_item.tolist()):
         by_item.setdefault(item, []).append(o)
+    by_req = np.argsort(alloc.req, kind="stable")
+    req_start = np.searchsorted(alloc.req[by_req], np.arange(len(problem.req_ids) + 1))
     rows: list[Unmet] = []
     for r in np.flatnonzero(figures.on_time < problem.req_qty).tolist():
         qty, due, site = int(problem.req_qty[r]), int(problem.req_due[r]), int(problem.req_site[r])
         item = int(problem.req_item[r])
         delivered, on_time = int(figures.delivered[r]), int(figures.on_time[r])
         unmet, late = qty - delivered, delivered - on_time
-        mine = alloc.req == r
-        given_to_r = np.bincount(alloc.offer[mine], weights=alloc.qty[mine], minlength=n_offers).astype(
-            np.int64
+        offers = np.array(
+            [o for j in problem.compatible_items(item) for o in by_item.get(j, [])], dtype=np.int64
         )
-        offers = [o for j in problem.compatible_items(item) for o in by_item.get(j, [])]
-        total = ontime = unused_ontime = others_ontime = n_ok = 0
-        earliest_late: int | None = None
-        spare: list[tuple[int, int]] = []
-        for o in offers:
-            origin = int(problem.offer_origin[o])
-            l1 = problem.lane_lead[origin, hubs]
-            l2 = problem.lane_lead[hubs, site]
-            ok = (l1 >= 0) & (l2 >= 0)
-            if not ok.any():
-                continue
-            start = max(0, int(problem.offer_available[o]))
-            earliest = start + int((l1 + l2)[ok].min())
-            q_o = int(problem.offer_qty[o])
-            total += q_o
-            n_ok += 1
-            if earliest > due:
-                earliest_late = earliest if earliest_late is None else min(earliest_late, earliest)
-                continue
-            ontime += q_o
-            others_ontime += int(used[o] - given_to_r[o])
-            spare_o = q_o - int(used_on_time[o])
-            if spare_o > 0:
-                unused_ontime += spare_o
-                spare.append((o, start))
+        given_to_r = np.zeros(offers.size, dtype=np.int64)
+        lo, hi = int(req_start[r]), int(req_start[r + 1])
+        if hi > lo and offers.size:
+            given = np.bincount(
+                alloc.offer[by_req[lo:hi]], weights=alloc.qty[by_req[lo:hi]], minlength=n_offers
+            )
+            given_to_r = given[offers].astype(np.int64)
+        # per offer: the earliest arrival at the site over hubs with both lanes (vectorised)
+        l1 = problem.lane_lead[problem.offer_origin[offers][:, None], hubs[None, :]]
+        l2 = problem.lane_lead[hubs, site][None, :]
+        ok = (l1 >= 0) & (l2 >= 0)
+        reach = ok.any(axis=1)
+        offers, given_to_r, l1, ok = offers[reach], given_to_r[reach], l1[reach], ok[reach]
+        start = np.maximum(problem.offer_available[offers], 0).astype(np.int64)
+        earliest = start + np.where(ok, l1 + l2, np.iinfo(np.int64).max // 4).min(
+            axis=1, initial=np.iinfo(np.int64).max // 4
+        )
+        q = problem.offer_qty[offers].astype(np.int64)
+        total, n_ok = int(q.sum()), int(offers.size)
+        late_o = earliest > due
+        earliest_late: int | None = int(earliest[late_o].min()) if late_o.any() else None
+        fine = ~late_o
+        ontime = int(q[fine].sum())
+        others_ontime = int((used[offers[fine]] - given_to_r[fine]).sum())
+        spare_q = q[fine] - used_on_time[offers[fine]]
+        unused_ontime = int(spare_q[spare_q > 0].sum())
+        spare = list(zip(offers[fine][spare_q > 0].tolist(), start[fine][spare_q > 0].tolist(), strict=True))
         head = (
             f"Requirement {problem.req_ids[r]} ({qty} × {problem.item_ids[item]}, due week {due}): "
             f"{_units(on_time)} arrive by week {due}"

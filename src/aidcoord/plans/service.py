@@ -6,6 +6,7 @@ database's current state to the core's inputs and stores what comes back.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from aidcoord.access.actor import Actor, require_role
 from aidcoord.dataset import service as dataset
 from aidcoord.db.rows import delete_rows
 from aidcoord.errors import Conflict, DomainError, NotFound
+from aidcoord.offers import service as offers
 from aidcoord.planning import (
     Allocation,
     PlanningProblem,
@@ -30,6 +32,7 @@ from aidcoord.planning import (
     problem_from_scenario,
 )
 from aidcoord.plans.models import Plan, PlanAllocation, PlanUnmet
+from aidcoord.requirements import service as requirements
 
 Progress = Callable[[str, float], None]
 
@@ -153,8 +156,14 @@ def current_problem(
     excluded_offer_ids: Iterable[str] = (),
     excluded_hub_ids: Iterable[str] = (),
 ) -> PlanningProblem:
-    """The planning problem of the database's current state."""
+    """The planning problem of the database's current state (cancelled requirements left out)."""
     scenario = dataset.export_scenario(session, actor=actor)
+    cancelled = requirements.cancelled_ids(session, actor=actor)
+    if cancelled:
+        scenario = dataclasses.replace(
+            scenario,
+            requirements=tuple(r for r in scenario.requirements if r.requirement_id not in cancelled),
+        )
     return problem_from_scenario(
         scenario,
         include_announced=include_announced,
@@ -272,6 +281,8 @@ def create_plan(
                 for u in result.unmet
             ],
         )
+    # The new plan replaces whatever supply was withdrawn from under the requirements.
+    requirements.clear_replan_needed(session, actor=actor)
     session.flush()
     return _summary(session, row)
 
@@ -411,6 +422,23 @@ def approve_plan(session: Session, *, actor: Actor, version: int, reason: str) -
     row.approval_reason = reason.strip()
     session.flush()
     return _summary(session, row)
+
+
+def invalidate_offer(session: Session, *, actor: Actor, offer_id: str) -> list[str]:
+    """Mark the offer's allocations in the approved plan and in drafts invalidated (it was withdrawn).
+
+    No shipment may be made from an invalidated allocation. Returns the ids of the requirements those
+    allocations served, sorted. Coordinators, or the offer's own nation's officers; NotFound for an offer
+    the actor may not see.
+    """
+    require_role(actor, "coordinator", "nation_officer")
+    offers.get(session, actor=actor, offer_id=offer_id)
+    live_plans = select(Plan.plan_id).where(Plan.status.in_(("approved", "draft")))
+    where = (PlanAllocation.offer_id == offer_id, PlanAllocation.plan_id.in_(live_plans))
+    affected = sorted(set(session.scalars(select(PlanAllocation.requirement_id).where(*where))))
+    session.execute(update(PlanAllocation).where(*where).values(invalidated=True))
+    session.flush()
+    return affected
 
 
 def clear(session: Session, *, actor: Actor) -> None:

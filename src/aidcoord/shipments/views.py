@@ -1,0 +1,146 @@
+"""HTTP routes of the shipments domain."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+
+from aidcoord.api.deps import ActorDep, SessionDep
+from aidcoord.api.pagination import LimitQuery, OffsetQuery, Page
+from aidcoord.api.problems import PROBLEM_RESPONSES
+from aidcoord.shipments import service
+from aidcoord.shipments.schemas import (
+    ShipmentDetailOut,
+    ShipmentEventIn,
+    ShipmentEventOut,
+    ShipmentEventRecorded,
+    ShipmentOut,
+    ShipmentsCreate,
+    ShipmentsCreated,
+    ShipmentStatus,
+)
+
+router = APIRouter(tags=["shipments"])
+
+
+def documented(descriptions: dict[int, str]) -> dict[int | str, dict[str, Any]]:
+    """Problem+json responses with route-specific descriptions (a route's own entry replaces the router's)."""
+    return {
+        status: {**PROBLEM_RESPONSES[status], "description": text} for status, text in descriptions.items()
+    }
+
+
+def _out(view: service.ShipmentView) -> ShipmentOut:
+    return ShipmentOut.model_validate(view)
+
+
+@router.post(
+    "/shipments",
+    response_model=ShipmentsCreated,
+    status_code=201,
+    summary="Make shipments from the approved plan (coordinators)",
+    responses=documented({409: "No plan is approved, or the version given is not the approved one."}),
+)
+def create_shipments(
+    session: SessionDep, actor: ActorDep, body: ShipmentsCreate | None = None
+) -> ShipmentsCreated:
+    """One `planned` shipment per allocation of the approved plan; calling again creates none twice."""
+    result = service.create_from_approved_plan(
+        session, actor=actor, version=body.version if body is not None else None
+    )
+    return ShipmentsCreated(
+        plan_version=result.plan_version,
+        created=len(result.created),
+        existing=result.existing,
+        shipment_ids=list(result.created),
+    )
+
+
+@router.get("/shipments", response_model=Page[ShipmentOut], summary="List shipments")
+def list_shipments(
+    session: SessionDep,
+    actor: ActorDep,
+    limit: LimitQuery = 100,
+    offset: OffsetQuery = 0,
+    status: Annotated[ShipmentStatus | None, Query(description="Only shipments in this status.")] = None,
+    hub: Annotated[str | None, Query(description="Only shipments through this hub site.")] = None,
+    requirement: Annotated[str | None, Query(description="Only shipments to this requirement.")] = None,
+    offer: Annotated[str | None, Query(description="Only shipments from this offer.")] = None,
+    nation: Annotated[str | None, Query(description="Only shipments from this nation's offers.")] = None,
+    q: Annotated[
+        str | None, Query(max_length=100, description="Search the shipment, offer, requirement and hub ids.")
+    ] = None,
+) -> Page[ShipmentOut]:
+    """The shipments the caller may see, by plan and allocation, with the total that match."""
+    page = service.list_shipments(
+        session,
+        actor=actor,
+        status=status,
+        hub_site_id=hub,
+        requirement_id=requirement,
+        offer_id=offer,
+        nation_id=nation,
+        q=q,
+        limit=limit,
+        offset=offset,
+    )
+    return Page[ShipmentOut](
+        items=[_out(v) for v in page.items], total=page.total, limit=page.limit, offset=page.offset
+    )
+
+
+@router.get("/shipments/{shipment_id}", response_model=ShipmentDetailOut, summary="Show a shipment")
+def get_shipment(shipment_id: str, session: SessionDep, actor: ActorDep) -> ShipmentDetailOut:
+    """A shipment with its event timeline."""
+    detail = service.get_shipment(session, actor=actor, shipment_id=shipment_id)
+    return ShipmentDetailOut(
+        **_out(detail.shipment).model_dump(),
+        events=[ShipmentEventOut.model_validate(e) for e in detail.events],
+    )
+
+
+@router.post(
+    "/shipments/{shipment_id}/events",
+    response_model=ShipmentEventRecorded,
+    status_code=201,
+    summary="Record a shipment event",
+    responses={
+        200: {
+            "model": ShipmentEventRecorded,
+            "description": "The idempotency key was seen before: the stored event, nothing changed.",
+        },
+        **documented(
+            {
+                403: "The caller's role may not record this event on this shipment.",
+                404: "No such shipment.",
+                409: "The shipment's status does not allow the event (the problem names the status and "
+                "the allowed events), a quantity exceeds what is left, or the idempotency key was used "
+                "for a different event.",
+                422: "The event is malformed (e.g. received without quantity or signatory).",
+            }
+        ),
+    },
+)
+def record_event(
+    shipment_id: str, body: ShipmentEventIn, session: SessionDep, actor: ActorDep, response: Response
+) -> ShipmentEventRecorded:
+    """Append an event and move the shipment on; 201 with the event and the shipment's new state."""
+    recorded = service.record_event(
+        session,
+        actor=actor,
+        shipment_id=shipment_id,
+        kind=body.kind,
+        week=body.week,
+        quantity=body.quantity,
+        signatory=body.signatory,
+        note=body.note,
+        idempotency_key=body.idempotency_key,
+    )
+    if recorded.replayed:
+        response.status_code = 200
+    return ShipmentEventRecorded(
+        event=ShipmentEventOut.model_validate(recorded.event),
+        shipment=_out(recorded.shipment),
+        replayed=recorded.replayed,
+    )
