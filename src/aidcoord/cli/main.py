@@ -7,6 +7,7 @@ import typer
 from aidcoord import __version__
 from aidcoord.cli import db, offers, plan, requirements, scenario, shipments
 from aidcoord.cli.demo import demo
+from aidcoord.cli.serve import serve
 
 app = typer.Typer(
     name="aidcoord",
@@ -22,6 +23,7 @@ app.add_typer(shipments.app, name="shipments")
 app.add_typer(requirements.app, name="requirements")
 app.add_typer(offers.app, name="offers")
 app.command()(demo)
+app.command()(serve)
 
 
 @app.command()
