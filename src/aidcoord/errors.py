@@ -74,3 +74,9 @@ class Forbidden(DomainError):
 
     code = "forbidden"
     status = 403
+
+
+def refuse_invalid(what: str, problems: Sequence[Problem]) -> None:
+    """Raise ValidationFailed naming `what` and every problem, if there are any."""
+    if problems:
+        raise ValidationFailed(f"{what} is invalid: {'; '.join(str(p) for p in problems)}", problems)

@@ -7,8 +7,7 @@ Scenario Data Package: `scenario.io`'s own rules, applied to the one record and 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import delete, update
@@ -18,9 +17,9 @@ from aidcoord.access.actor import Actor, require_role
 from aidcoord.catalog.models import Item as ItemRow
 from aidcoord.catalog.models import Substitute as SubstituteRow
 from aidcoord.db.rows import delete_rows, insert_rows, select_rows
-from aidcoord.errors import Conflict, NotFound, Problem, ValidationFailed
-from aidcoord.scenario.io import TABLES, TABLES_BY_RESOURCE, validate_scenario
-from aidcoord.scenario.model import Item, PlanningSettings, Scenario, Substitute
+from aidcoord.errors import Conflict, NotFound, Problem, refuse_invalid
+from aidcoord.scenario.io import record_problems
+from aidcoord.scenario.model import Item, Substitute
 
 ITEM_FIELDS: tuple[str, ...] = (
     "name",
@@ -32,29 +31,6 @@ ITEM_FIELDS: tuple[str, ...] = (
     "extra",
 )
 """What a PATCH may change on an item (everything but its id)."""
-
-_SETTINGS = PlanningSettings(start_date=dt.date(2001, 1, 1), horizon_weeks=1)
-"""Valid settings (2001-01-01 is a Monday) for the one-record scenarios the rules are applied to."""
-
-
-def _rule_problems(
-    resource: str, record: Any, *, skip: Iterable[str] = (), **context: Sequence[Any]
-) -> list[Problem]:
-    """What `scenario.io`'s rules say about one record of table `resource`, given the rows it refers to."""
-    tables: dict[str, Any] = {t.resource: () for t in TABLES} | {k: tuple(v) for k, v in context.items()}
-    tables[resource] = (record,)
-    scenario = Scenario(name="record", settings=_SETTINGS, **tables)
-    file, skipped = TABLES_BY_RESOURCE[resource].file, set(skip)
-    return [
-        Problem(p.message, column=p.column)
-        for p in validate_scenario(scenario)
-        if p.file == file and p.column not in skipped
-    ]
-
-
-def _refuse(what: str, problems: Sequence[Problem]) -> None:
-    if problems:
-        raise ValidationFailed(f"{what} is invalid: {'; '.join(str(p) for p in problems)}", problems)
 
 
 # --- items -----------------------------------------------------------------------------------------
@@ -91,7 +67,7 @@ def get_item(session: Session, *, actor: Actor, item_id: str) -> Item:
 def add_item(session: Session, *, actor: Actor, item: Item) -> Item:
     """Add one item (coordinators only); ValidationFailed names each bad field, Conflict if it exists."""
     require_role(actor, "coordinator")
-    _refuse(f"item {item.item_id!r}", _rule_problems("items", item))
+    refuse_invalid(f"item {item.item_id!r}", record_problems("items", item))
     if session.get(ItemRow, item.item_id) is not None:
         raise Conflict(f"item {item.item_id!r} already exists")
     insert_rows(session, ItemRow, [item])
@@ -103,7 +79,7 @@ def update_item(session: Session, *, actor: Actor, item_id: str, changes: Mappin
     """Change an item's fields other than its id (coordinators only); NotFound for an unknown id."""
     require_role(actor, "coordinator")
     current = get_item(session, actor=actor, item_id=item_id)
-    _refuse(
+    refuse_invalid(
         "item change",
         [Problem(f"{name} cannot be changed", column=name) for name in changes if name not in ITEM_FIELDS],
     )
@@ -111,7 +87,7 @@ def update_item(session: Session, *, actor: Actor, item_id: str, changes: Mappin
         k: (dict(v) if k == "extra" and isinstance(v, Mapping) else v) for k, v in changes.items()
     }
     item = dataclasses.replace(current, **values)
-    _refuse(f"item {item_id!r}", _rule_problems("items", item))
+    refuse_invalid(f"item {item_id!r}", record_problems("items", item))
     if values:
         session.execute(update(ItemRow).where(ItemRow.item_id == item_id).values(**values))
         session.flush()
@@ -149,8 +125,8 @@ def add_substitute(session: Session, *, actor: Actor, substitute: Substitute) ->
         except NotFound:
             problems.append(Problem(f"unknown item {item_id!r}", column=column))
     skip = {p.column for p in problems if p.column}
-    problems += _rule_problems("substitutes", substitute, skip=skip, items=known)
-    _refuse(f"substitute {substitute.item_id!r}→{substitute.substitute_item_id!r}", problems)
+    problems += record_problems("substitutes", substitute, skip=skip, items=known)
+    refuse_invalid(f"substitute {substitute.item_id!r}→{substitute.substitute_item_id!r}", problems)
     if session.get(SubstituteRow, (substitute.item_id, substitute.substitute_item_id)) is not None:
         raise Conflict(
             f"{substitute.substitute_item_id!r} is already a substitute for {substitute.item_id!r}"

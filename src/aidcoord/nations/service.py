@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -15,8 +14,8 @@ from aidcoord.access.actor import Actor, require_role
 from aidcoord.db.rows import delete_rows, insert_rows, select_rows
 from aidcoord.errors import Conflict, NotFound, Problem, ValidationFailed
 from aidcoord.nations.models import Nation as NationRow
-from aidcoord.scenario.io import TABLES, TABLES_BY_RESOURCE, validate_scenario
-from aidcoord.scenario.model import Nation, PlanningSettings, Scenario
+from aidcoord.scenario.io import record_problems
+from aidcoord.scenario.model import Nation
 
 NATION_FIELDS: tuple[str, ...] = ("name", "gdp_usd_bn", "defence_pct_gdp", "nato_member", "extra")
 """What a PATCH may change on a nation (everything but its id)."""
@@ -62,7 +61,7 @@ def update(session: Session, *, actor: Actor, nation_id: str, changes: Mapping[s
         k: (dict(v) if k == "extra" and isinstance(v, Mapping) else v) for k, v in changes.items()
     }
     nation = dataclasses.replace(current, **values)
-    problems = _rule_problems(nation)
+    problems = record_problems("nations", nation)
     if problems:
         raise ValidationFailed(
             f"nation {nation_id!r} is invalid: {'; '.join(str(p) for p in problems)}", problems
@@ -71,19 +70,6 @@ def update(session: Session, *, actor: Actor, nation_id: str, changes: Mapping[s
         session.execute(update_statement(NationRow).where(NationRow.nation_id == nation_id).values(**values))
         session.flush()
     return nation
-
-
-def _rule_problems(nation: Nation) -> list[Problem]:
-    """What the Scenario Data Package's rules (`scenario.io`) say about one nation."""
-    empty: dict[str, Any] = {t.resource: () for t in TABLES if t.resource != "nations"}
-    one = Scenario(
-        name="record",
-        settings=PlanningSettings(start_date=dt.date(2001, 1, 1), horizon_weeks=1),  # a Monday
-        nations=(nation,),
-        **empty,
-    )
-    file = TABLES_BY_RESOURCE["nations"].file
-    return [Problem(p.message, column=p.column) for p in validate_scenario(one) if p.file == file]
 
 
 def list_all(session: Session, *, actor: Actor) -> list[Nation]:

@@ -33,13 +33,13 @@ from aidcoord.access.actor import Actor, require_role
 from aidcoord.catalog import service as catalog
 from aidcoord.catalog.models import Item as ItemRow
 from aidcoord.db.rows import delete_rows, insert_rows, select_rows
-from aidcoord.errors import Conflict, Forbidden, NotFound, Problem, ValidationFailed
+from aidcoord.errors import Conflict, Forbidden, NotFound, Problem, ValidationFailed, refuse_invalid
 from aidcoord.nations import service as nations
 from aidcoord.offers.models import Offer as OfferRow
 from aidcoord.plans.models import Plan, PlanAllocation
 from aidcoord.requirements import service as requirements
-from aidcoord.scenario.io import TABLES, TABLES_BY_RESOURCE, validate_scenario
-from aidcoord.scenario.model import OFFER_STATUSES, Offer, PlanningSettings, Scenario
+from aidcoord.scenario.io import TABLES, record_problems
+from aidcoord.scenario.model import OFFER_STATUSES, Offer
 from aidcoord.sites import service as sites
 from aidcoord.statemachine import StateMachine
 
@@ -81,9 +81,6 @@ SORT_KEYS: tuple[str, ...] = (
 """What a list may be sorted by (prefix `-` for descending); ties are broken by id."""
 
 MAX_LIMIT = 1000
-
-_SETTINGS = PlanningSettings(start_date=dt.date(2001, 1, 1), horizon_weeks=1)
-"""Valid settings (2001-01-01 is a Monday) for the one-record scenarios the rules are applied to."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,11 +306,6 @@ def list_offers(
 # --- changes -----------------------------------------------------------------------------------------
 
 
-def _refuse(what: str, problems: Sequence[Problem]) -> None:
-    if problems:
-        raise ValidationFailed(f"{what} is invalid: {'; '.join(str(p) for p in problems)}", problems)
-
-
 def _problems(session: Session, actor: Actor, offer: Offer) -> list[Problem]:
     """What `scenario.io`'s rules say about one offer, given its nation, item and origin."""
     tables: dict[str, Any] = {t.resource: () for t in TABLES}
@@ -323,10 +315,8 @@ def _problems(session: Session, actor: Actor, offer: Offer) -> list[Problem]:
         tables["items"] = (catalog.get_item(session, actor=actor, item_id=offer.item_id),)
     with contextlib.suppress(NotFound):
         tables["sites"] = (sites.get_site(session, actor=actor, site_id=offer.origin_site_id),)
-    tables["offers"] = (offer,)
-    scenario = Scenario(name="record", settings=_SETTINGS, **tables)
-    file = TABLES_BY_RESOURCE["offers"].file
-    return [Problem(p.message, column=p.column) for p in validate_scenario(scenario) if p.file == file]
+    del tables["offers"]
+    return record_problems("offers", offer, **tables)
 
 
 def _valuation_problems(values: Mapping[str, Any]) -> list[Problem]:
@@ -415,7 +405,7 @@ def announce(
     problems = _problems(session, actor, record) + _valuation_problems(
         {"valuation_method": valuation_method, "value_eur": value_eur}
     )
-    _refuse(f"offer {oid!r}", problems)
+    refuse_invalid(f"offer {oid!r}", problems)
     if session.get(OfferRow, oid) is not None:
         raise Conflict(f"offer {oid!r} already exists")
     session.add(
@@ -456,7 +446,7 @@ def amend(session: Session, *, actor: Actor, offer_id: str, changes: Mapping[str
     fixed = [
         Problem(f"{name} cannot be amended", column=name) for name in changes if name not in AMEND_FIELDS
     ]
-    _refuse(f"offer {offer_id!r}", fixed)
+    refuse_invalid(f"offer {offer_id!r}", fixed)
     row = _locked(session, actor, offer_id)
     OFFER.next_state(offer_id, row.status, "amend")
     record = Offer(
@@ -471,7 +461,7 @@ def amend(session: Session, *, actor: Actor, offer_id: str, changes: Mapping[str
     )
     planned = {k: v for k, v in changes.items() if k in ("quantity", "available_week", "origin_site_id")}
     updated = dataclasses.replace(record, **planned)
-    _refuse(
+    refuse_invalid(
         f"offer {offer_id!r}",
         _problems(session, actor, updated) + _valuation_problems(changes),
     )

@@ -28,11 +28,11 @@ from aidcoord.catalog import service as catalog
 from aidcoord.catalog.models import Item as ItemRow
 from aidcoord.dataset.models import Dataset
 from aidcoord.db.rows import delete_rows, insert_rows, select_rows
-from aidcoord.errors import Conflict, NotFound, Problem, ValidationFailed
+from aidcoord.errors import Conflict, NotFound, Problem, ValidationFailed, refuse_invalid
 from aidcoord.plans.models import Plan, PlanAllocation
 from aidcoord.requirements.models import Requirement as RequirementRow
-from aidcoord.scenario.io import TABLES, TABLES_BY_RESOURCE, validate_scenario
-from aidcoord.scenario.model import PlanningSettings, Requirement, Scenario
+from aidcoord.scenario.io import TABLES, record_problems
+from aidcoord.scenario.model import PlanningSettings, Requirement
 from aidcoord.sites import service as sites
 from aidcoord.statemachine import StateMachine
 
@@ -302,15 +302,8 @@ def _problems(session: Session, actor: Actor, requirement: Requirement) -> list[
         tables["items"] = (catalog.get_item(session, actor=actor, item_id=requirement.item_id),)
     with contextlib.suppress(NotFound):
         tables["sites"] = (sites.get_site(session, actor=actor, site_id=requirement.delivery_site_id),)
-    tables["requirements"] = (requirement,)
-    scenario = Scenario(name="record", settings=_settings(session), **tables)
-    file = TABLES_BY_RESOURCE["requirements"].file
-    return [Problem(p.message, column=p.column) for p in validate_scenario(scenario) if p.file == file]
-
-
-def _refuse(what: str, problems: Sequence[Problem]) -> None:
-    if problems:
-        raise ValidationFailed(f"{what} is invalid: {'; '.join(str(p) for p in problems)}", problems)
+    del tables["requirements"]
+    return record_problems("requirements", requirement, settings=_settings(session), **tables)
 
 
 def _locked(session: Session, requirement_id: str) -> RequirementRow:
@@ -380,7 +373,7 @@ def create(
         delivery_site_id=delivery_site_id,
         extra=dict(extra or {}),
     )
-    _refuse(f"requirement {rid!r}", _problems(session, actor, record))
+    refuse_invalid(f"requirement {rid!r}", _problems(session, actor, record))
     if session.get(RequirementRow, rid) is not None:
         raise Conflict(f"requirement {rid!r} already exists")
     session.add(RequirementRow(**_values(record), status="open", replan_needed=False))
@@ -407,7 +400,7 @@ def edit(
     fixed = [
         Problem(f"{name} cannot be changed here", column=name) for name in changes if name not in EDIT_FIELDS
     ]
-    _refuse(f"requirement {requirement_id!r}", fixed)
+    refuse_invalid(f"requirement {requirement_id!r}", fixed)
     return _change(session, actor, requirement_id, "edit", changes)
 
 
@@ -429,7 +422,7 @@ def _change(
     REQUIREMENT.next_state(requirement_id, row.status, action)
     current = _record(row)
     updated = dataclasses.replace(current, **dict(changes))
-    _refuse(f"requirement {requirement_id!r}", _problems(session, actor, updated))
+    refuse_invalid(f"requirement {requirement_id!r}", _problems(session, actor, updated))
     allocated = _allocated_to(session, requirement_id)
     if allocated:
         if updated.quantity < allocated:

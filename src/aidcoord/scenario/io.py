@@ -949,3 +949,31 @@ def write_package(scenario: Scenario, path: Path) -> None:
         if table.required or records:
             (path / table.file).write_bytes(table_csv(table, records))
     (path / DATAPACKAGE).write_bytes(datapackage_json(scenario))
+
+
+RECORD_SETTINGS = PlanningSettings(start_date=dt.date(2001, 1, 1), horizon_weeks=1)
+"""Valid settings (2001-01-01 is a Monday) for checking single records that carry no weeks."""
+
+
+def record_problems(
+    resource: str,
+    record: Any,
+    *,
+    settings: PlanningSettings = RECORD_SETTINGS,
+    skip: Iterable[str] = (),
+    **context: Sequence[Any],
+) -> list[Problem]:
+    """What the package's rules say about one record of table `resource`, given the rows it refers to.
+
+    The problems carry the column only (no file or row): the caller names the record. `context` maps
+    other resources to the rows the record refers to; `skip` drops problems on those columns.
+    """
+    tables: dict[str, Any] = {t.resource: () for t in TABLES} | {k: tuple(v) for k, v in context.items()}
+    tables[resource] = (record,)
+    scenario = Scenario(name="record", settings=settings, **tables)
+    file, skipped = TABLES_BY_RESOURCE[resource].file, set(skip)
+    return [
+        Problem(p.message, column=p.column)
+        for p in validate_scenario(scenario)
+        if p.file == file and p.column not in skipped
+    ]

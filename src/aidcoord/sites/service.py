@@ -8,7 +8,6 @@ refers to, so that the API and a package load can never disagree about what is v
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -17,10 +16,10 @@ from sqlalchemy.orm import Session
 
 from aidcoord.access.actor import Actor, require_role
 from aidcoord.db.rows import delete_rows, insert_rows, select_rows
-from aidcoord.errors import Conflict, NotFound, Problem, ValidationFailed
+from aidcoord.errors import Conflict, NotFound, Problem, ValidationFailed, refuse_invalid
 from aidcoord.nations import service as nations
-from aidcoord.scenario.io import TABLES, TABLES_BY_RESOURCE, validate_scenario
-from aidcoord.scenario.model import SITE_KINDS, Lane, PlanningSettings, Scenario, Site
+from aidcoord.scenario.io import record_problems
+from aidcoord.scenario.model import SITE_KINDS, Lane, Site
 from aidcoord.sites.models import Lane as LaneRow
 from aidcoord.sites.models import Site as SiteRow
 
@@ -29,38 +28,11 @@ SITE_FIELDS: tuple[str, ...] = ("name", "lat", "lon", "throughput_t_per_week", "
 LANE_FIELDS: tuple[str, ...] = ("mode", "lead_time_weeks", "cost_eur_per_t", "extra")
 """What a PATCH may change on a lane (its ends are its identity)."""
 
-_SETTINGS = PlanningSettings(start_date=dt.date(2001, 1, 1), horizon_weeks=1)
-"""Valid settings (2001-01-01 is a Monday) for the one-record scenarios the rules are applied to."""
-
-
-def _rule_problems(
-    resource: str, record: Any, *, skip: Iterable[str] = (), **context: Sequence[Any]
-) -> list[Problem]:
-    """What `scenario.io`'s rules say about one record of table `resource`, given the rows it refers to.
-
-    `context` holds the referenced rows by resource (e.g. `nations=[...]`); problems on the columns
-    in `skip` (already reported, with a better message) are left out.
-    """
-    tables: dict[str, Any] = {t.resource: () for t in TABLES} | {k: tuple(v) for k, v in context.items()}
-    tables[resource] = (record,)
-    scenario = Scenario(name="record", settings=_SETTINGS, **tables)
-    file, skipped = TABLES_BY_RESOURCE[resource].file, set(skip)
-    return [
-        Problem(p.message, column=p.column)
-        for p in validate_scenario(scenario)
-        if p.file == file and p.column not in skipped
-    ]
-
-
-def _refuse(what: str, problems: Sequence[Problem]) -> None:
-    if problems:
-        raise ValidationFailed(f"{what} is invalid: {'; '.join(str(p) for p in problems)}", problems)
-
 
 def _changed(record: Any, changes: Mapping[str, Any], allowed: Sequence[str], what: str) -> Any:
     """`record` with `changes` applied; ValidationFailed naming every field that may not change."""
     fixed = [Problem(f"{name} cannot be changed", column=name) for name in changes if name not in allowed]
-    _refuse(what, fixed)
+    refuse_invalid(what, fixed)
     values = {k: (dict(v) if k == "extra" and isinstance(v, Mapping) else v) for k, v in changes.items()}
     return dataclasses.replace(record, **values)
 
@@ -103,7 +75,7 @@ def _site_problems(session: Session, actor: Actor, site: Site) -> list[Problem]:
     except NotFound:
         problems.append(Problem(f"unknown nation {site.nation_id!r}", column="nation_id"))
     skip = {p.column for p in problems if p.column}
-    return problems + _rule_problems("sites", site, skip=skip, nations=context)
+    return problems + record_problems("sites", site, skip=skip, nations=context)
 
 
 def add_site(session: Session, *, actor: Actor, site: Site) -> Site:
@@ -112,7 +84,7 @@ def add_site(session: Session, *, actor: Actor, site: Site) -> Site:
     ValidationFailed names each bad field; Conflict if the id is taken.
     """
     require_role(actor, "coordinator")
-    _refuse(f"site {site.site_id!r}", _site_problems(session, actor, site))
+    refuse_invalid(f"site {site.site_id!r}", _site_problems(session, actor, site))
     if session.get(SiteRow, site.site_id) is not None:
         raise Conflict(f"site {site.site_id!r} already exists")
     insert_rows(session, SiteRow, [site])
@@ -129,7 +101,7 @@ def update_site(session: Session, *, actor: Actor, site_id: str, changes: Mappin
     site: Site = _changed(
         get_site(session, actor=actor, site_id=site_id), changes, SITE_FIELDS, "site change"
     )
-    _refuse(f"site {site_id!r}", _site_problems(session, actor, site))
+    refuse_invalid(f"site {site_id!r}", _site_problems(session, actor, site))
     if changes:
         values = {name: getattr(site, name) for name in changes}
         if "extra" in values:
@@ -192,7 +164,7 @@ def _lane_problems(session: Session, actor: Actor, lane: Lane) -> list[Problem]:
         except NotFound:
             problems.append(Problem(f"unknown site {site_id!r}", column=column))
     skip = {p.column for p in problems if p.column}
-    return problems + _rule_problems("lanes", lane, skip=skip, sites=ends)
+    return problems + record_problems("lanes", lane, skip=skip, sites=ends)
 
 
 def add_lane(session: Session, *, actor: Actor, lane: Lane) -> Lane:
@@ -201,7 +173,7 @@ def add_lane(session: Session, *, actor: Actor, lane: Lane) -> Lane:
     ValidationFailed names each bad field; Conflict if the pair already has a lane.
     """
     require_role(actor, "coordinator")
-    _refuse(f"lane {lane.from_site_id!r}→{lane.to_site_id!r}", _lane_problems(session, actor, lane))
+    refuse_invalid(f"lane {lane.from_site_id!r}→{lane.to_site_id!r}", _lane_problems(session, actor, lane))
     if session.get(LaneRow, (lane.from_site_id, lane.to_site_id)) is not None:
         raise Conflict(f"lane {lane.from_site_id!r}→{lane.to_site_id!r} already exists")
     insert_rows(session, LaneRow, [lane])
@@ -216,7 +188,7 @@ def update_lane(
     require_role(actor, "coordinator")
     current = get_lane(session, actor=actor, from_site_id=from_site_id, to_site_id=to_site_id)
     lane: Lane = _changed(current, changes, LANE_FIELDS, "lane change")
-    _refuse(f"lane {from_site_id!r}→{to_site_id!r}", _lane_problems(session, actor, lane))
+    refuse_invalid(f"lane {from_site_id!r}→{to_site_id!r}", _lane_problems(session, actor, lane))
     if changes:
         values = {name: getattr(lane, name) for name in changes}
         if "extra" in values:
