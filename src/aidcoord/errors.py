@@ -69,6 +69,13 @@ class Conflict(DomainError):
     status = 409
 
 
+class PreconditionFailed(DomainError):
+    """The request's If-Match names a version of the entity that is no longer current."""
+
+    code = "precondition_failed"
+    status = 412
+
+
 class Forbidden(DomainError):
     """The actor may see the entity but not change it."""
 

@@ -199,3 +199,34 @@ def test_roles_and_openapi(shipped_api: TestClient, made: list[dict[str, Any]]) 
     assert "ProblemDetails" in str(events["409"])
     assert {"200", "422"} <= set(spec["paths"]["/api/v1/shipments"]["get"]["responses"])
     assert {"201", "409"} <= set(spec["paths"]["/api/v1/shipments"]["post"]["responses"])
+
+
+def test_events_take_if_match_and_answer_the_shipments_etag(
+    shipped_api: TestClient, made: list[dict[str, Any]]
+) -> None:
+    api = shipped_api
+    path = f"{BASE}/{made[0]['shipment_id']}"
+    first = api.get(path)
+    tag = first.headers["ETag"]
+    assert api.get(path).headers["ETag"] == tag
+    stale = '"' + "0" * 64 + '"'
+    refused = api.post(f"{path}/events", json={"kind": "dispatched", "week": 1}, headers={"If-Match": stale})
+    assert tag in problem(refused, 412, "precondition_failed")["detail"]
+    assert api.get(path).json() == first.json()
+    assert api.get(path).headers["ETag"] == tag
+
+    body = {"kind": "dispatched", "week": 1, "idempotency_key": "etag-1"}
+    dispatched = api.post(f"{path}/events", json=body, headers={"If-Match": tag})
+    assert dispatched.status_code == 201, dispatched.text
+    new_tag = dispatched.headers["ETag"]
+    assert new_tag != tag
+    assert api.get(path).headers["ETag"] == new_tag
+    # a retry of the same request (same key, now-stale tag) is still answered with the stored event
+    replayed = api.post(f"{path}/events", json=body, headers={"If-Match": tag})
+    assert (replayed.status_code, replayed.json()["replayed"]) == (200, True)
+    problem(
+        api.post(f"{path}/events", json={"kind": "at_hub"}, headers={"If-Match": tag}),
+        412,
+        "precondition_failed",
+    )
+    assert api.post(f"{path}/events", json={"kind": "at_hub"}).status_code == 201  # no If-Match

@@ -34,6 +34,7 @@ from aidcoord.catalog import service as catalog
 from aidcoord.catalog.models import Item as ItemRow
 from aidcoord.db.rows import delete_rows, insert_rows, select_rows
 from aidcoord.errors import Conflict, Forbidden, NotFound, Problem, ValidationFailed, refuse_invalid
+from aidcoord.etags import check_if_match
 from aidcoord.nations import service as nations
 from aidcoord.offers.models import Offer as OfferRow
 from aidcoord.plans.models import Plan, PlanAllocation
@@ -341,14 +342,20 @@ def _may_write(actor: Actor, nation_id: str) -> None:
         raise Forbidden(f"{actor.user_id} may only change offers of its own nation, not {nation_id}'s")
 
 
-def _locked(session: Session, actor: Actor, offer_id: str) -> OfferRow:
-    """The offer's row, locked for this transaction; NotFound if the actor may not see it."""
+def _locked(session: Session, actor: Actor, offer_id: str, if_match: str | None = None) -> OfferRow:
+    """The offer's row, locked for this transaction; NotFound if the actor may not see it.
+
+    With `if_match`, PreconditionFailed (412) unless it names the offer's current ETag: checked after
+    the lock, so no concurrent change slips between the check and the write.
+    """
     row = session.scalars(
         select(OfferRow).where(OfferRow.offer_id == offer_id, _visible(actor)).with_for_update()
     ).first()
     if row is None:
         raise NotFound(f"offer {offer_id!r} does not exist")
     _may_write(actor, row.nation_id)
+    if if_match is not None:
+        check_if_match(f"offer {offer_id!r}", if_match, get(session, actor=actor, offer_id=offer_id))
     return row
 
 
@@ -428,26 +435,34 @@ def announce(
     return get(session, actor=actor, offer_id=oid)
 
 
-def commit(session: Session, *, actor: Actor, offer_id: str) -> OfferView:
-    """Commit an announced offer: from now on the planner may allocate it."""
-    row = _locked(session, actor, offer_id)
+def commit(session: Session, *, actor: Actor, offer_id: str, if_match: str | None = None) -> OfferView:
+    """Commit an announced offer: from now on the planner may allocate it (412 on a stale `if_match`)."""
+    row = _locked(session, actor, offer_id, if_match)
     row.status = OFFER.next_state(offer_id, row.status, "commit")
     session.flush()
     return get(session, actor=actor, offer_id=offer_id)
 
 
-def amend(session: Session, *, actor: Actor, offer_id: str, changes: Mapping[str, Any]) -> OfferView:
+def amend(
+    session: Session,
+    *,
+    actor: Actor,
+    offer_id: str,
+    changes: Mapping[str, Any],
+    if_match: str | None = None,
+) -> OfferView:
     """Change an announced or committed offer's quantity, week, origin, value, valuation or source.
 
     Conflict (409) when the offer is withdrawn, when the quantity would fall below the units the
     approved plan allocates from it, and, while it is allocated, when its origin would move or it would
     become available after an allocation departs. ValidationFailed names every bad field.
+    PreconditionFailed (412) when `if_match` is given and is not the offer's current ETag.
     """
     fixed = [
         Problem(f"{name} cannot be amended", column=name) for name in changes if name not in AMEND_FIELDS
     ]
     refuse_invalid(f"offer {offer_id!r}", fixed)
-    row = _locked(session, actor, offer_id)
+    row = _locked(session, actor, offer_id, if_match)
     OFFER.next_state(offer_id, row.status, "amend")
     record = Offer(
         offer_id=row.offer_id,
@@ -487,17 +502,20 @@ def amend(session: Session, *, actor: Actor, offer_id: str, changes: Mapping[str
     return get(session, actor=actor, offer_id=offer_id)
 
 
-def withdraw(session: Session, *, actor: Actor, offer_id: str, reason: str) -> Withdrawal:
+def withdraw(
+    session: Session, *, actor: Actor, offer_id: str, reason: str, if_match: str | None = None
+) -> Withdrawal:
     """Withdraw an announced or committed offer (final), with a reason (required).
 
     Its allocations in the approved and draft plans are invalidated and the requirements they served
-    flagged `replan_needed`; the result names those requirements.
+    flagged `replan_needed`; the result names those requirements. PreconditionFailed (412) when
+    `if_match` is given and is not the offer's current ETag.
     """
     text = (reason or "").strip()
     if not text:
         message = "withdrawing an offer needs a reason"
         raise ValidationFailed(message, [Problem(message, column="reason")])
-    row = _locked(session, actor, offer_id)
+    row = _locked(session, actor, offer_id, if_match)
     row.status = OFFER.next_state(offer_id, row.status, "withdraw")
     row.withdrawal_reason = text
     session.flush()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
+from aidcoord.api.concurrency import IfMatchHeader, responses, set_etag
 from aidcoord.api.deps import ActorDep, SessionDep
 from aidcoord.api.pagination import LimitQuery, OffsetQuery, Page
 from aidcoord.offers import service
@@ -48,10 +49,17 @@ def list_offers(
     )
 
 
-@router.get("/offers/{offer_id}", response_model=OfferOut, summary="Show an offer")
-def get_offer(offer_id: str, session: SessionDep, actor: ActorDep) -> OfferOut:
-    """One offer; 404 if there is none the caller may see with that id."""
-    return OfferOut.model_validate(service.get(session, actor=actor, offer_id=offer_id))
+@router.get(
+    "/offers/{offer_id}",
+    response_model=OfferOut,
+    summary="Show an offer",
+    responses=responses(precondition=False),
+)
+def get_offer(offer_id: str, session: SessionDep, actor: ActorDep, response: Response) -> OfferOut:
+    """One offer, with its ETag; 404 if there is none the caller may see with that id."""
+    view = service.get(session, actor=actor, offer_id=offer_id)
+    set_etag(response, view)
+    return OfferOut.model_validate(view)
 
 
 @router.post(
@@ -59,44 +67,74 @@ def get_offer(offer_id: str, session: SessionDep, actor: ActorDep) -> OfferOut:
     response_model=OfferOut,
     status_code=201,
     summary="Announce an offer (coordinators, the nation's officers)",
+    responses=responses(201, precondition=False),
 )
-def announce_offer(body: OfferIn, session: SessionDep, actor: ActorDep) -> OfferOut:
+def announce_offer(body: OfferIn, session: SessionDep, actor: ActorDep, response: Response) -> OfferOut:
     """Record an announced pledge; 422 naming the field (unknown nation or item, origin not a depot),
     403 for another nation's officer, 409 if the id is taken."""
-    return OfferOut.model_validate(service.announce(session, actor=actor, **body.model_dump()))
+    view = service.announce(session, actor=actor, **body.model_dump())
+    set_etag(response, view)
+    return OfferOut.model_validate(view)
 
 
 @router.patch(
     "/offers/{offer_id}",
     response_model=OfferOut,
     summary="Amend an offer (coordinators, the nation's officers)",
+    responses=responses(),
 )
-def amend_offer(offer_id: str, body: OfferPatch, session: SessionDep, actor: ActorDep) -> OfferOut:
+def amend_offer(
+    offer_id: str,
+    body: OfferPatch,
+    session: SessionDep,
+    actor: ActorDep,
+    response: Response,
+    if_match: IfMatchHeader = None,
+) -> OfferOut:
     """Change the fields given; 409 when withdrawn, or when the quantity would fall below what the
-    approved plan allocates from it (or, allocated, its origin or week would move past a departure)."""
+    approved plan allocates from it (or, allocated, its origin or week would move past a departure);
+    412 when If-Match is not its current ETag."""
     changes = body.model_dump(exclude_unset=True)
-    return OfferOut.model_validate(service.amend(session, actor=actor, offer_id=offer_id, changes=changes))
+    view = service.amend(session, actor=actor, offer_id=offer_id, changes=changes, if_match=if_match)
+    set_etag(response, view)
+    return OfferOut.model_validate(view)
 
 
 @router.post(
     "/offers/{offer_id}/commit",
     response_model=OfferOut,
     summary="Commit an announced offer (coordinators, the nation's officers)",
+    responses=responses(),
 )
-def commit_offer(offer_id: str, session: SessionDep, actor: ActorDep) -> OfferOut:
-    """announced → committed; 409 from any other state (the body names the state and what is allowed)."""
-    return OfferOut.model_validate(service.commit(session, actor=actor, offer_id=offer_id))
+def commit_offer(
+    offer_id: str, session: SessionDep, actor: ActorDep, response: Response, if_match: IfMatchHeader = None
+) -> OfferOut:
+    """announced → committed; 409 from any other state (the body names the state and what is allowed);
+    412 on a stale If-Match."""
+    view = service.commit(session, actor=actor, offer_id=offer_id, if_match=if_match)
+    set_etag(response, view)
+    return OfferOut.model_validate(view)
 
 
 @router.post(
     "/offers/{offer_id}/withdraw",
     response_model=WithdrawalOut,
     summary="Withdraw an offer (coordinators, the nation's officers)",
+    responses=responses(),
 )
-def withdraw_offer(offer_id: str, body: OfferWithdraw, session: SessionDep, actor: ActorDep) -> WithdrawalOut:
+def withdraw_offer(
+    offer_id: str,
+    body: OfferWithdraw,
+    session: SessionDep,
+    actor: ActorDep,
+    response: Response,
+    if_match: IfMatchHeader = None,
+) -> WithdrawalOut:
     """announced or committed → withdrawn, with a reason; its planned allocations are invalidated and the
-    requirements they served (listed) flagged for replanning. 409 if already withdrawn."""
-    result = service.withdraw(session, actor=actor, offer_id=offer_id, reason=body.reason)
+    requirements they served (listed) flagged for replanning. 409 if already withdrawn; 412 on a stale
+    If-Match. The ETag is the withdrawn offer's."""
+    result = service.withdraw(session, actor=actor, offer_id=offer_id, reason=body.reason, if_match=if_match)
+    set_etag(response, result.offer)
     return WithdrawalOut(
         offer=OfferOut.model_validate(result.offer),
         affected_requirement_ids=list(result.affected_requirement_ids),

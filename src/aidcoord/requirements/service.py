@@ -29,6 +29,7 @@ from aidcoord.catalog.models import Item as ItemRow
 from aidcoord.dataset.models import Dataset
 from aidcoord.db.rows import delete_rows, insert_rows, select_rows
 from aidcoord.errors import Conflict, NotFound, Problem, ValidationFailed, refuse_invalid
+from aidcoord.etags import check_if_match
 from aidcoord.plans.models import Plan, PlanAllocation
 from aidcoord.requirements.models import Requirement as RequirementRow
 from aidcoord.scenario.io import TABLES, record_problems
@@ -306,13 +307,22 @@ def _problems(session: Session, actor: Actor, requirement: Requirement) -> list[
     return record_problems("requirements", requirement, settings=_settings(session), **tables)
 
 
-def _locked(session: Session, requirement_id: str) -> RequirementRow:
-    """The requirement's row, locked for this transaction; NotFound if there is none."""
+def _locked(
+    session: Session, actor: Actor, requirement_id: str, if_match: str | None = None
+) -> RequirementRow:
+    """The requirement's row, locked for this transaction; NotFound if there is none.
+
+    With `if_match`, PreconditionFailed (412) unless it names the requirement's current ETag: checked
+    after the lock, so no concurrent change slips between the check and the write.
+    """
     row = session.scalars(
         select(RequirementRow).where(RequirementRow.requirement_id == requirement_id).with_for_update()
     ).first()
     if row is None:
         raise NotFound(f"requirement {requirement_id!r} does not exist")
+    if if_match is not None:
+        view = get(session, actor=actor, requirement_id=requirement_id)
+        check_if_match(f"requirement {requirement_id!r}", if_match, view)
     return row
 
 
@@ -388,37 +398,55 @@ def _values(record: Requirement) -> dict[str, Any]:
 
 
 def edit(
-    session: Session, *, actor: Actor, requirement_id: str, changes: Mapping[str, Any]
+    session: Session,
+    *,
+    actor: Actor,
+    requirement_id: str,
+    changes: Mapping[str, Any],
+    if_match: str | None = None,
 ) -> RequirementView:
     """Change an open requirement's quantity, due week, delivery site, item or weight.
 
     Refused (409) when it is not open, when the quantity would fall below the units the approved plan
     allocates to it, and when the item or delivery site would change under allocated units (the
-    allocations would no longer fit it). ValidationFailed names every bad field.
+    allocations would no longer fit it). ValidationFailed names every bad field. With `if_match`,
+    PreconditionFailed (412) unless it is the requirement's current ETag.
     """
     require_role(actor, *WRITERS)
     fixed = [
         Problem(f"{name} cannot be changed here", column=name) for name in changes if name not in EDIT_FIELDS
     ]
     refuse_invalid(f"requirement {requirement_id!r}", fixed)
-    return _change(session, actor, requirement_id, "edit", changes)
+    return _change(session, actor, requirement_id, "edit", changes, if_match)
 
 
 def reprioritise(
-    session: Session, *, actor: Actor, requirement_id: str, priority: int, weight: float | None = None
+    session: Session,
+    *,
+    actor: Actor,
+    requirement_id: str,
+    priority: int,
+    weight: float | None = None,
+    if_match: str | None = None,
 ) -> RequirementView:
-    """Move an open requirement to another priority class (and weight); 409 unless it is open."""
+    """Move an open requirement to another priority class (and weight); 409 unless it is open, 412
+    when `if_match` is given and is not its current ETag."""
     require_role(actor, *WRITERS)
     changes: dict[str, Any] = {"priority": priority}
     if weight is not None:
         changes["weight"] = weight
-    return _change(session, actor, requirement_id, "reprioritise", changes)
+    return _change(session, actor, requirement_id, "reprioritise", changes, if_match)
 
 
 def _change(
-    session: Session, actor: Actor, requirement_id: str, action: str, changes: Mapping[str, Any]
+    session: Session,
+    actor: Actor,
+    requirement_id: str,
+    action: str,
+    changes: Mapping[str, Any],
+    if_match: str | None,
 ) -> RequirementView:
-    row = _locked(session, requirement_id)
+    row = _locked(session, actor, requirement_id, if_match)
     REQUIREMENT.next_state(requirement_id, row.status, action)
     current = _record(row)
     updated = dataclasses.replace(current, **dict(changes))
@@ -447,15 +475,21 @@ def _change(
 
 
 def cancel(
-    session: Session, *, actor: Actor, requirement_id: str, reason: str | None = None
+    session: Session,
+    *,
+    actor: Actor,
+    requirement_id: str,
+    reason: str | None = None,
+    if_match: str | None = None,
 ) -> RequirementView:
     """Cancel an open requirement (final); the next plan leaves it out.
 
     The reason, if any, is kept in its extra columns (`cancellation_reason`). Units the approved plan
     allocates to it stay planned until the next plan; the requirement is flagged `replan_needed`.
+    With `if_match`, PreconditionFailed (412) unless it is the requirement's current ETag.
     """
     require_role(actor, *WRITERS)
-    row = _locked(session, requirement_id)
+    row = _locked(session, actor, requirement_id, if_match)
     row.status = REQUIREMENT.next_state(requirement_id, row.status, "cancel")
     text = (reason or "").strip()
     if text:

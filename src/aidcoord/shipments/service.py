@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from aidcoord.access.actor import Actor, require_role
 from aidcoord.errors import Conflict, Forbidden, NotFound, Problem, ValidationFailed
+from aidcoord.etags import check_if_match
 from aidcoord.offers.models import Offer
 from aidcoord.plans.models import Plan, PlanAllocation
 from aidcoord.shipments.models import EVENT_KINDS, SHIPMENT_STATUSES, Shipment, ShipmentEvent
@@ -495,6 +496,7 @@ def record_event(
     signatory: str | None = None,
     note: str | None = None,
     idempotency_key: str | None = None,
+    if_match: str | None = None,
 ) -> RecordedEvent:
     """Append an event to a shipment and move it on; return the event and the shipment's new state.
 
@@ -502,7 +504,9 @@ def record_event(
     Forbidden (403) when the actor's role may not record it, InvalidTransition (409) when the shipment's
     state does not allow it and Conflict (409) when a quantity is more than the shipment has left.
     An event posted again with the same idempotency key returns the stored event and changes nothing;
-    the same key with a different event is a Conflict.
+    the same key with a different event is a Conflict. With `if_match`, PreconditionFailed (412)
+    unless it is the shipment's current ETag (checked under the lock, after an idempotent replay, so
+    that a retried request still gets its stored event).
     """
     signatory = signatory.strip() if signatory is not None else None
     _validate_event(kind, week, quantity, signatory, idempotency_key)
@@ -533,6 +537,8 @@ def record_event(
             assert view is not None
             return RecordedEvent(event=_event_view(stored), shipment=view, replayed=True)
 
+    if if_match is not None:
+        check_if_match(f"shipment {shipment_id!r}", if_match, _one_view(session, shipment_id, true()))
     new_status = SHIPMENT.next_state(shipment_id, shipment.status, kind)
 
     open_units = (

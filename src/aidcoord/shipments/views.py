@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
+from aidcoord.api.concurrency import ETAG_HEADER, IfMatchHeader, responses, set_etag
 from aidcoord.api.deps import ActorDep, SessionDep
 from aidcoord.api.pagination import LimitQuery, OffsetQuery, Page
 from aidcoord.api.problems import PROBLEM_RESPONSES
@@ -90,10 +91,18 @@ def list_shipments(
     )
 
 
-@router.get("/shipments/{shipment_id}", response_model=ShipmentDetailOut, summary="Show a shipment")
-def get_shipment(shipment_id: str, session: SessionDep, actor: ActorDep) -> ShipmentDetailOut:
-    """A shipment with its event timeline."""
+@router.get(
+    "/shipments/{shipment_id}",
+    response_model=ShipmentDetailOut,
+    summary="Show a shipment",
+    responses=responses(precondition=False),
+)
+def get_shipment(
+    shipment_id: str, session: SessionDep, actor: ActorDep, response: Response
+) -> ShipmentDetailOut:
+    """A shipment with its event timeline and its ETag (of the shipment's state)."""
     detail = service.get_shipment(session, actor=actor, shipment_id=shipment_id)
+    set_etag(response, detail.shipment)
     return ShipmentDetailOut(
         **_out(detail.shipment).model_dump(),
         events=[ShipmentEventOut.model_validate(e) for e in detail.events],
@@ -109,7 +118,10 @@ def get_shipment(shipment_id: str, session: SessionDep, actor: ActorDep) -> Ship
         200: {
             "model": ShipmentEventRecorded,
             "description": "The idempotency key was seen before: the stored event, nothing changed.",
+            "headers": ETAG_HEADER,
         },
+        201: {"headers": ETAG_HEADER},
+        412: responses()[412],
         **documented(
             {
                 403: "The caller's role may not record this event on this shipment.",
@@ -123,9 +135,15 @@ def get_shipment(shipment_id: str, session: SessionDep, actor: ActorDep) -> Ship
     },
 )
 def record_event(
-    shipment_id: str, body: ShipmentEventIn, session: SessionDep, actor: ActorDep, response: Response
+    shipment_id: str,
+    body: ShipmentEventIn,
+    session: SessionDep,
+    actor: ActorDep,
+    response: Response,
+    if_match: IfMatchHeader = None,
 ) -> ShipmentEventRecorded:
-    """Append an event and move the shipment on; 201 with the event and the shipment's new state."""
+    """Append an event and move the shipment on; 201 with the event and the shipment's new state (and
+    its ETag); 412 when If-Match is not the shipment's current ETag."""
     recorded = service.record_event(
         session,
         actor=actor,
@@ -136,7 +154,9 @@ def record_event(
         signatory=body.signatory,
         note=body.note,
         idempotency_key=body.idempotency_key,
+        if_match=if_match,
     )
+    set_etag(response, recorded.shipment)
     if recorded.replayed:
         response.status_code = 200
     return ShipmentEventRecorded(
