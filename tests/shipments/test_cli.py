@@ -65,7 +65,7 @@ def test_create_list_show_and_record(tmp_path: Path, monkeypatch: pytest.MonkeyP
         (("event", "SHP-0-0", "dispatched"), "does not exist"),
         (("event", sid, "at_hub", "--key", "k1"), "was used for a different event"),
         (("list", "--status", "floating"), "unknown status"),
-        (("list", "--limit", "0"), "must be between 1"),
+        (("list", "--limit", "0"), "limit must be in [1, 1000]"),
         (("show", "SHP-0-0"), "does not exist"),
     ):
         code, output = invoke("shipments", *args)

@@ -7,9 +7,10 @@ from typing import Annotated, Generic, TypeVar
 from fastapi import Query
 from pydantic import BaseModel
 
+from aidcoord.db.listing import MAX_LIMIT
+
 T = TypeVar("T")
 
-MAX_LIMIT = 1000
 
 LimitQuery = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Most items to return.")]
 OffsetQuery = Annotated[int, Query(ge=0, description="Items to skip.")]

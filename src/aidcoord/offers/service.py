@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from aidcoord.access.actor import Actor, require_role
 from aidcoord.catalog import service as catalog
 from aidcoord.catalog.models import Item as ItemRow
+from aidcoord.db.listing import sort_order, window_problems
 from aidcoord.db.rows import delete_rows, insert_rows, select_rows
 from aidcoord.errors import Conflict, Forbidden, NotFound, Problem, ValidationFailed, refuse_invalid
 from aidcoord.etags import check_if_match
@@ -80,8 +81,6 @@ SORT_KEYS: tuple[str, ...] = (
     "announced_on",
 )
 """What a list may be sorted by (prefix `-` for descending); ties are broken by id."""
-
-MAX_LIMIT = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,16 +247,6 @@ def get(session: Session, *, actor: Actor, offer_id: str) -> OfferView:
     return _view(*found)
 
 
-def _order(sort: str) -> list[Any]:
-    key = sort.removeprefix("-")
-    if key not in SORT_KEYS:
-        message = f"sort must be one of {', '.join(SORT_KEYS)} (prefix - to descend), got {sort!r}"
-        raise ValidationFailed(message, [Problem(message, column="sort")])
-    column = _value_expression() if key == "value_eur" else getattr(OfferRow, key)
-    first = column.desc() if sort.startswith("-") else column.asc()
-    return [first] if key == "offer_id" else [first, OfferRow.offer_id.asc()]
-
-
 def list_offers(
     session: Session,
     *,
@@ -276,13 +265,13 @@ def list_offers(
         problems.append(
             Problem(f"status must be one of {', '.join(OFFER_STATUSES)}, got {status!r}", column="status")
         )
-    if not 1 <= limit <= MAX_LIMIT:
-        problems.append(Problem(f"limit must be in [1, {MAX_LIMIT}], got {limit}", column="limit"))
-    if offset < 0:
-        problems.append(Problem(f"offset must be ≥ 0, got {offset}", column="offset"))
+    problems += window_problems(limit, offset)
     if problems:
         raise ValidationFailed("; ".join(p.message for p in problems), problems)
-    order = _order(sort)
+    columns = {
+        key: _value_expression() if key == "value_eur" else getattr(OfferRow, key) for key in SORT_KEYS
+    }
+    order = sort_order(sort, columns, "offer_id")
     where: list[ColumnElement[bool]] = [_visible(actor)]
     for column, value in (
         (OfferRow.nation_id, nation_id),

@@ -27,6 +27,7 @@ from aidcoord.access.actor import Actor, require_role
 from aidcoord.catalog import service as catalog
 from aidcoord.catalog.models import Item as ItemRow
 from aidcoord.dataset.models import Dataset
+from aidcoord.db.listing import sort_order, window_problems
 from aidcoord.db.rows import delete_rows, insert_rows, select_rows
 from aidcoord.errors import Conflict, NotFound, Problem, ValidationFailed, refuse_invalid
 from aidcoord.etags import check_if_match
@@ -58,8 +59,6 @@ CANCEL_REASON_KEY = "cancellation_reason"
 
 SORT_KEYS: tuple[str, ...] = ("requirement_id", "priority", "due_week", "weight", "quantity")
 """What a list may be sorted by (prefix `-` for descending); ties are broken by id."""
-
-MAX_LIMIT = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,26 +221,6 @@ def get(session: Session, *, actor: Actor, requirement_id: str) -> RequirementVi
     return _view(row, capability, allocated)
 
 
-def _order(sort: str) -> list[Any]:
-    key = sort.removeprefix("-")
-    if key not in SORT_KEYS:
-        message = f"sort must be one of {', '.join(SORT_KEYS)} (prefix - to descend), got {sort!r}"
-        raise ValidationFailed(message, [Problem(message, column="sort")])
-    column = getattr(RequirementRow, key)
-    first = column.desc() if sort.startswith("-") else column.asc()
-    return [first] if key == "requirement_id" else [first, RequirementRow.requirement_id.asc()]
-
-
-def _window(limit: int, offset: int) -> None:
-    problems = []
-    if not 1 <= limit <= MAX_LIMIT:
-        problems.append(Problem(f"limit must be in [1, {MAX_LIMIT}], got {limit}", column="limit"))
-    if offset < 0:
-        problems.append(Problem(f"offset must be ≥ 0, got {offset}", column="offset"))
-    if problems:
-        raise ValidationFailed("; ".join(p.message for p in problems), problems)
-
-
 def list_requirements(
     session: Session,
     *,
@@ -259,8 +238,8 @@ def list_requirements(
     if status is not None and status not in STATUSES:
         message = f"status must be one of {', '.join(STATUSES)}, got {status!r}"
         raise ValidationFailed(message, [Problem(message, column="status")])
-    order = _order(sort)
-    _window(limit, offset)
+    order = sort_order(sort, {key: getattr(RequirementRow, key) for key in SORT_KEYS}, "requirement_id")
+    refuse_invalid("the requirement list's window", window_problems(limit, offset))
     where: list[ColumnElement[bool]] = []
     if capability is not None:
         where.append(ItemRow.capability == capability)

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from aidcoord.access.actor import Actor, require_role
+from aidcoord.db.listing import window_problems
 from aidcoord.errors import Conflict, Forbidden, NotFound, Problem, ValidationFailed
 from aidcoord.etags import check_if_match
 from aidcoord.offers.models import Offer
@@ -53,8 +54,6 @@ EVENTS_BY_ROLE: dict[str, frozenset[str]] = {
 
 SEES_EVERY_SHIPMENT = frozenset({"coordinator", "auditor", "recipient_officer", "viewer"})
 """Roles that see every shipment; hub operators see their hub's, nation officers their nation's."""
-
-MAX_LIMIT = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,10 +360,7 @@ def list_shipments(
         problems.append(
             Problem(f"unknown status {status!r}: use one of {', '.join(SHIPMENT_STATUSES)}", column="status")
         )
-    if not 1 <= limit <= MAX_LIMIT:
-        problems.append(Problem(f"must be between 1 and {MAX_LIMIT}, got {limit}", column="limit"))
-    if offset < 0:
-        problems.append(Problem(f"must be 0 or more, got {offset}", column="offset"))
+    problems += window_problems(limit, offset)
     if problems:
         raise ValidationFailed("the shipment filter is invalid", problems)
     conditions: list[ColumnElement[bool]] = [_visible(actor)]
