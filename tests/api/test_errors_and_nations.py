@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-PROBLEM = "application/problem+json"
+from tests.api.helpers import PROBLEM
 
 
 def test_nation_create_read_and_conflict(api: TestClient) -> None:

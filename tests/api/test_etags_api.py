@@ -10,10 +10,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from aidcoord.db import session_scope
+from tests.api.helpers import PROBLEM, V1
 from tests.offers.factory import load
 
-PROBLEM = "application/problem+json"
-V1 = "/api/v1"
 STALE = '"0000000000000000000000000000000000000000000000000000000000000000"'
 
 

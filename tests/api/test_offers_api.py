@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import cast
 
 import pytest
 from fastapi import FastAPI
@@ -14,10 +14,9 @@ from aidcoord.api.deps import get_actor
 from aidcoord.db import session_scope
 from aidcoord.plans import service as plans
 from aidcoord.plans.models import PlanAllocation
+from tests.api.helpers import V1, columns, problem
 from tests.offers.factory import approve_greedy_plan, load, most_allocated, nation_officer
 
-PROBLEM = "application/problem+json"
-V1 = "/api/v1"
 PLEDGE = {
     "offer_id": "OFF-API",
     "nation_id": "N001",
@@ -39,18 +38,6 @@ def client(api: TestClient, migrated_engine: Engine) -> TestClient:
         load(session)
         approve_greedy_plan(session)
     return api
-
-
-def problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    return body
-
-
-def columns(body: dict[str, Any]) -> list[str | None]:
-    return [p["column"] for p in body["problems"]]
 
 
 def test_announce_commit_amend_withdraw(client: TestClient) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
@@ -13,18 +11,10 @@ from aidcoord.api.deps import get_actor
 from aidcoord.dataset import service as dataset
 from aidcoord.db import session_scope
 from aidcoord.scenario.generate import generate
+from tests.api.helpers import problem
 
-PROBLEM = "application/problem+json"
 BASE = "/api/v1/plans"
 OFFICER = Actor("u-deu", "DEL-DEU", frozenset({"nation_officer"}), nation_id="DEU")
-
-
-def problem(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body: dict[str, Any] = response.json()
-    assert (body["status"], body["code"]) == (status, code)
-    return body
 
 
 @pytest.fixture

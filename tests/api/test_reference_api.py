@@ -5,49 +5,24 @@ Read for all, write for coordinators; every refusal is problem+json naming the f
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import cast
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from aidcoord.access.actor import SYSTEM, Actor
+from aidcoord.access.actor import Actor
 from aidcoord.api.deps import get_actor
 from aidcoord.catalog import service as catalog
-from aidcoord.dataset.service import load_scenario
 from aidcoord.db import session_scope
 from aidcoord.errors import Forbidden
 from aidcoord.nations import service as nations
-from aidcoord.scenario.generate import generate
 from aidcoord.scenario.model import Item, Lane, Site, Substitute
 from aidcoord.sites import service as sites
+from tests.api.helpers import V1, columns, problem
 
-PROBLEM = "application/problem+json"
-V1 = "/api/v1"
 VIEWER = Actor(user_id="vera", organisation_id="AUDIT", roles=frozenset({"viewer"}))
-
-
-@pytest.fixture
-def client(api: TestClient, migrated_engine: Engine) -> TestClient:
-    """The API over a database holding the generated scenario S (seed 1)."""
-    with session_scope(migrated_engine) as session:
-        load_scenario(session, actor=SYSTEM, scenario=generate("S", 1))
-    return api
-
-
-def problem(response: Any, status: int) -> dict[str, Any]:
-    """The problem+json body of a refused request, after checking status and media type."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    return body
-
-
-def columns(body: dict[str, Any]) -> list[str | None]:
-    """The fields a 422 problem names."""
-    return [p["column"] for p in body["problems"]]
 
 
 def test_sites(client: TestClient) -> None:

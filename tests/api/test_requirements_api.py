@@ -4,20 +4,13 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
 
-from aidcoord.access.actor import SYSTEM
 from aidcoord.api.deps import get_actor
-from aidcoord.dataset.service import load_scenario
-from aidcoord.db import session_scope
-from aidcoord.scenario.generate import generate
+from tests.api.helpers import V1, columns, problem
 from tests.offers.factory import RECIPIENT, VIEWER
 
-PROBLEM = "application/problem+json"
-V1 = "/api/v1"
 NEW = {
     "requirement_id": "REQ-API",
     "item_id": "ITM-0001",
@@ -27,26 +20,6 @@ NEW = {
     "due_week": 10,
     "delivery_site_id": "DLV-01",
 }
-
-
-@pytest.fixture
-def client(api: TestClient, migrated_engine: Engine) -> TestClient:
-    """The API over a database holding the generated scenario S (seed 1)."""
-    with session_scope(migrated_engine) as session:
-        load_scenario(session, actor=SYSTEM, scenario=generate("S", 1))
-    return api
-
-
-def problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    return body
-
-
-def columns(body: dict[str, Any]) -> list[str | None]:
-    return [p["column"] for p in body["problems"]]
 
 
 def test_create_edit_reprioritise_cancel(client: TestClient) -> None:

@@ -15,19 +15,11 @@ from aidcoord.api.deps import get_actor
 from aidcoord.dataset import service as dataset
 from aidcoord.db import session_scope
 from aidcoord.scenario.generate import generate
+from tests.api.helpers import problem
 from tests.shipments.factory import RECIPIENT, SEED, hub_operator
 from tests.shipments.fixtures import shipped_engine, shipped_template  # noqa: F401 (fixtures used by name)
 
-PROBLEM = "application/problem+json"
 BASE = "/api/v1/shipments"
-
-
-def problem(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body: dict[str, Any] = response.json()
-    assert (body["status"], body["code"]) == (status, code)
-    return body
 
 
 @pytest.fixture
