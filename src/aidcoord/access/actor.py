@@ -11,19 +11,31 @@ ROLES = ("coordinator", "nation_officer", "hub_operator", "recipient_officer", "
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """A user acting for an organisation with some roles (a nation officer also carries its nation)."""
+    """A user acting for an organisation with some roles, in one request (or command).
+
+    The organisation's kind, nation (delegations and the recipient) and hub (hub operators) decide what
+    the actor may see; `request_id` ties the audit records of one request together.
+    """
 
     user_id: str
     organisation_id: str
     roles: frozenset[str]
     nation_id: str | None = None
+    hub_site_id: str | None = None
+    organisation_kind: str | None = None
+    request_id: str | None = None
 
     def has(self, role: str) -> bool:
         """Whether the actor holds `role`."""
         return role in self.roles
 
 
-SYSTEM = Actor(user_id="system", organisation_id="CELL", roles=frozenset({"coordinator"}))
+SYSTEM = Actor(
+    user_id="system",
+    organisation_id="CELL",
+    roles=frozenset({"coordinator"}),
+    organisation_kind="coordination_cell",
+)
 """The operator at the command line, acting as the coordination cell until users exist."""
 
 
