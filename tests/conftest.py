@@ -17,10 +17,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
+from aidcoord.access import service as access
+from aidcoord.access.actor import SYSTEM
 from aidcoord.api.app import create_app
 from aidcoord.db import make_engine, session_scope
 from aidcoord.db.all_models import metadata
 from aidcoord.db.migrate import upgrade
+from tests.api.helpers import sign_in
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "AIDCOORD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -122,8 +125,19 @@ def table_row_counts(engine: Engine) -> dict[str, int]:
 
 @pytest.fixture
 def api(migrated_engine: Engine) -> Iterator[TestClient]:
-    """An HTTP client on the app, over a migrated database of each backend."""
+    """An HTTP client on the app, over a migrated database of each backend, signed in as a coordinator.
+
+    The coordinator works for the cell's organisation, which the fixture creates; a scenario loaded
+    later adds the rest of the organisations.
+    """
+    with session_scope(migrated_engine) as session:
+        access.add_many(
+            session,
+            actor=SYSTEM,
+            organisations=[access.Organisation("CELL", "Coordination cell", "coordination_cell")],
+        )
     app = create_app(migrated_engine.url.render_as_string(hide_password=False))
     with TestClient(app) as client:
+        sign_in(client, migrated_engine)
         yield client
     app.state.engine.dispose()

@@ -83,6 +83,13 @@ class Forbidden(DomainError):
     status = 403
 
 
+class Unauthorized(DomainError):
+    """No valid credentials: missing, unknown, expired or revoked token, or a wrong password."""
+
+    code = "unauthorized"
+    status = 401
+
+
 def refuse_invalid(what: str, problems: Sequence[Problem]) -> None:
     """Raise ValidationFailed naming `what` and every problem, if there are any."""
     if problems:

@@ -22,3 +22,18 @@ def problem(response: Any, status: int, code: str | None = None) -> dict[str, An
 def columns(body: dict[str, Any]) -> list[str | None]:
     """The fields a 422 problem names."""
     return [p["column"] for p in body["problems"]]
+
+
+def sign_in(
+    client: Any, engine: Any, user_id: str = "coord", organisation_id: str = "CELL", role: str = "coordinator"
+) -> str:
+    """Add a user of `role` for `organisation_id` with an API token, and make `client` send it."""
+    from aidcoord.access import service as access
+    from aidcoord.access.actor import SYSTEM
+    from aidcoord.db import session_scope
+
+    with session_scope(engine) as session:
+        access.add_user(session, actor=SYSTEM, user_id=user_id, organisation_id=organisation_id, roles=[role])
+        token: str = access.create_token(session, actor=SYSTEM, user_id=user_id).secret
+    client.headers["Authorization"] = f"Bearer {token}"
+    return token

@@ -14,7 +14,9 @@ from aidcoord.scenario.generate import generate
 from tests.api.helpers import problem
 
 BASE = "/api/v1/plans"
-OFFICER = Actor("u-deu", "DEL-DEU", frozenset({"nation_officer"}), nation_id="DEU")
+OFFICER = Actor(
+    "u-deu", "DEL-DEU", frozenset({"nation_officer"}), nation_id="DEU", organisation_kind="nation_delegation"
+)
 
 
 @pytest.fixture
@@ -101,7 +103,7 @@ def test_approve(loaded: TestClient) -> None:
     approved = api.post(f"{BASE}/1/approve", json={"reason": "weekly board"})
     assert approved.status_code == 200, approved.text
     assert (approved.json()["status"], approved.json()["approval_reason"]) == ("approved", "weekly board")
-    assert approved.json()["approved_by"] == "system"
+    assert approved.json()["approved_by"] == "coord"
     body = problem(api.post(f"{BASE}/1/approve", json={"reason": "again"}), 409, "conflict")
     assert "only a draft plan can be approved" in body["detail"]
 

@@ -22,7 +22,9 @@ from aidcoord.scenario.model import Item, Lane, Site, Substitute
 from aidcoord.sites import service as sites
 from tests.api.helpers import V1, columns, problem
 
-VIEWER = Actor(user_id="vera", organisation_id="AUDIT", roles=frozenset({"viewer"}))
+VIEWER = Actor(
+    user_id="vera", organisation_id="AUDIT", roles=frozenset({"viewer"}), organisation_kind="auditor"
+)
 
 
 def test_sites(client: TestClient) -> None:

@@ -15,7 +15,7 @@ from aidcoord.api.deps import get_actor
 from aidcoord.dataset import service as dataset
 from aidcoord.db import session_scope
 from aidcoord.scenario.generate import generate
-from tests.api.helpers import problem
+from tests.api.helpers import problem, sign_in
 from tests.shipments.factory import RECIPIENT, SEED, hub_operator
 from tests.shipments.fixtures import shipped_engine, shipped_template  # noqa: F401 (fixtures used by name)
 
@@ -27,6 +27,7 @@ def shipped_api(shipped_engine: Engine) -> Iterator[TestClient]:  # noqa: F811
     """A client on this test's copy of a database holding the approved plan's shipments."""
     app = create_app(shipped_engine.url.render_as_string(hide_password=False))
     with TestClient(app) as client:
+        sign_in(client, shipped_engine)
         yield client
     app.state.engine.dispose()
 
@@ -154,7 +155,7 @@ def test_events_walk_and_the_timeline(shipped_api: TestClient, made: list[dict[s
         "received",
     ]
     assert shown["events"][-1]["signatory"] == "Col. Y"
-    assert shown["events"][0]["recorded_by"] == "system"
+    assert shown["events"][0]["recorded_by"] == "coord"
     problem(api.get(f"{BASE}/SHP-9-9"), 404, "not_found")
     problem(post_event(api, "SHP-9-9", kind="dispatched"), 404, "not_found")
 
@@ -173,8 +174,9 @@ def test_roles_and_openapi(shipped_api: TestClient, made: list[dict[str, Any]]) 
     try:
         acting(hub_operator(hubs[0]))
         assert post_event(api, mine["shipment_id"], kind="at_hub").status_code == 201
-        body = problem(post_event(api, theirs["shipment_id"], kind="at_hub"), 403, "forbidden")
-        assert hubs[1] in body["detail"]
+        # Another hub's shipment does not exist for this operator: 404, naming nothing of it.
+        body = problem(post_event(api, theirs["shipment_id"], kind="at_hub"), 404, "not_found")
+        assert hubs[1] not in body["detail"]
         problem(post_event(api, mine["shipment_id"], kind="lost"), 403, "forbidden")
         problem(api.post(BASE), 403, "forbidden")
         seen = api.get(BASE, params={"limit": 1000}).json()

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -34,20 +35,39 @@ def test_serve_answers_the_api(tmp_path: Path) -> None:
     cli = [sys.executable, "-m", "aidcoord.cli"]
     subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True)
     subprocess.run([*cli, "scenario", "load", "nsatu"], env=env, check=True, capture_output=True)
+    subprocess.run(
+        [*cli, "users", "add", "ops", "-o", "OPS-HUB-RZE", "-r", "hub_operator", "--no-password"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    made = subprocess.run(
+        [*cli, "tokens", "create", "ops"], env=env, check=True, capture_output=True, text=True
+    )
+    token = made.stdout.strip().splitlines()[-1]
     port = free_port()
     server = subprocess.Popen(
         [*cli, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
         body = b""
+        url = f"http://127.0.0.1:{port}/api/v1/sites?kind=hub"
+        signed = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
         for _ in range(100):  # bounded: at most about 20 s
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/sites?kind=hub", timeout=2) as r:
+                with urllib.request.urlopen(signed, timeout=2) as r:
                     body = r.read()
                 break
+            except urllib.error.HTTPError:
+                raise
             except OSError:
                 time.sleep(0.2)
         assert b"HUB-RZE" in body
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(url, timeout=2)
+        assert refused.value.code == 401
+        assert refused.value.headers["WWW-Authenticate"].startswith("Bearer")
+        refused.value.close()
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -77,7 +77,9 @@ def test_second_load_needs_replace(migrated_engine: Engine) -> None:
 
 
 def test_only_coordinators_load(migrated_engine: Engine) -> None:
-    officer = Actor("u1", "DEL-DEU", frozenset({"nation_officer"}), nation_id="DEU")
+    officer = Actor(
+        "u1", "DEL-DEU", frozenset({"nation_officer"}), nation_id="DEU", organisation_kind="nation_delegation"
+    )
     with pytest.raises(Forbidden), session_scope(migrated_engine) as session:
         dataset.load_scenario(session, actor=officer, scenario=generate("S", 1))
     assert sum(table_row_counts(migrated_engine).values()) == 0

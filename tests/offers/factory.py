@@ -24,14 +24,20 @@ from aidcoord.scenario.io import write_package
 SEED = 1
 SCENARIO = generate("S", SEED)
 
-RECIPIENT = Actor("rec-1", "REC-RCP", frozenset({"recipient_officer"}))
-AUDITOR = Actor("aud-1", "AUDIT", frozenset({"auditor"}))
-VIEWER = Actor("vera", "AUDIT", frozenset({"viewer"}))
+RECIPIENT = Actor("rec-1", "REC-RCP", frozenset({"recipient_officer"}), organisation_kind="recipient")
+AUDITOR = Actor("aud-1", "AUDIT", frozenset({"auditor"}), organisation_kind="auditor")
+VIEWER = Actor("vera", "AUDIT", frozenset({"viewer"}), organisation_kind="auditor")
 
 
 def nation_officer(nation: str) -> Actor:
     """An officer of `nation`'s delegation."""
-    return Actor(f"del-{nation.lower()}", f"DEL-{nation}", frozenset({"nation_officer"}), nation_id=nation)
+    return Actor(
+        f"del-{nation.lower()}",
+        f"DEL-{nation}",
+        frozenset({"nation_officer"}),
+        nation_id=nation,
+        organisation_kind="nation_delegation",
+    )
 
 
 def load(session: Session) -> None:

@@ -12,7 +12,9 @@ from aidcoord.planning import greedy_plan, plan, problem_from_scenario
 from aidcoord.plans import service as plans
 from aidcoord.scenario.generate import generate
 
-OFFICER = Actor("u-deu", "DEL-DEU", frozenset({"nation_officer"}), nation_id="DEU")
+OFFICER = Actor(
+    "u-deu", "DEL-DEU", frozenset({"nation_officer"}), nation_id="DEU", organisation_kind="nation_delegation"
+)
 
 
 @pytest.fixture

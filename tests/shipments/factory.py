@@ -23,16 +23,28 @@ def approved_plan(session: Session, *, seed: int = SEED) -> int:
 
 def hub_operator(hub: str) -> Actor:
     """An operator of `hub`."""
-    return Actor(f"ops-{hub.lower()}", f"OPS-{hub}", frozenset({"hub_operator"}))
+    return Actor(
+        f"ops-{hub.lower()}",
+        f"OPS-{hub}",
+        frozenset({"hub_operator"}),
+        hub_site_id=hub,
+        organisation_kind="hub_operator",
+    )
 
 
 def nation_officer(nation: str) -> Actor:
     """An officer of `nation`'s delegation."""
-    return Actor(f"del-{nation.lower()}", f"DEL-{nation}", frozenset({"nation_officer"}), nation_id=nation)
+    return Actor(
+        f"del-{nation.lower()}",
+        f"DEL-{nation}",
+        frozenset({"nation_officer"}),
+        nation_id=nation,
+        organisation_kind="nation_delegation",
+    )
 
 
-RECIPIENT = Actor("rec-1", "REC-RCP", frozenset({"recipient_officer"}))
-AUDITOR = Actor("aud-1", "AUDIT", frozenset({"auditor"}))
+RECIPIENT = Actor("rec-1", "REC-RCP", frozenset({"recipient_officer"}), organisation_kind="recipient")
+AUDITOR = Actor("aud-1", "AUDIT", frozenset({"auditor"}), organisation_kind="auditor")
 
 
 def walk(session: Session, shipment_id: str, *kinds: str) -> None:

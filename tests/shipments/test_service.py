@@ -331,7 +331,7 @@ def test_roles_decide_who_records_what(session: Session, made: list[ShipmentView
 
     with pytest.raises(Forbidden, match="their own hub"):
         record(operator, mine, "dispatched")
-    with pytest.raises(Forbidden, match="their nation's offers"):
+    with pytest.raises(NotFound):  # another nation's shipment does not exist for it
         record(stranger, mine, "dispatched")
     with pytest.raises(Forbidden):
         record(RECIPIENT, mine, "dispatched")
@@ -353,7 +353,7 @@ def test_roles_decide_who_records_what(session: Session, made: list[ShipmentView
     assert record(RECIPIENT, mine, "received", quantity=1, signatory="x") == "received"
     # The other hub's shipments are not the operator's, whatever their state.
     walk(session, theirs.shipment_id, "dispatched")
-    with pytest.raises(Forbidden, match=f"goes through {hubs[1]}"):
+    with pytest.raises(NotFound):  # not through its hub: it does not see them
         record(operator, theirs, "at_hub")
     events = shipments.get_shipment(session, actor=SYSTEM, shipment_id=mine.shipment_id).events
     assert [(e.kind, e.recorded_by, e.organisation_id) for e in events] == [

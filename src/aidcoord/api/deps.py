@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from aidcoord.access.actor import SYSTEM, Actor
+from aidcoord.access import service as access
+from aidcoord.access.actor import Actor
 from aidcoord.db import session_scope
+from aidcoord.errors import Unauthorized
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SESSION_COOKIE = "aidcoord_session"
+CSRF_COOKIE = "aidcoord_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+REQUEST_ID_HEADER = "X-Request-ID"
+
+# Declared as security schemes so that the OpenAPI document says how to authenticate; the checks
+# themselves are access.service.authenticate's.
+bearer_scheme = HTTPBearer(auto_error=False, description="An API token from `aidcoord tokens create`.")
+cookie_scheme = APIKeyCookie(
+    name=SESSION_COOKIE, auto_error=False, description="The browser session set by POST /auth/login."
+)
 
 
 def get_engine(request: Request) -> Engine:
@@ -27,14 +42,38 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def get_actor(request: Request) -> Actor:
-    """Who is calling.
+def request_id(request: Request) -> str:
+    """The request's id: the caller's X-Request-ID if it sent a sane one, else a new one."""
+    given = request.headers.get(REQUEST_ID_HEADER, "")
+    if given and len(given) <= 64 and given.isprintable():
+        return given
+    return uuid.uuid4().hex
 
-    Until users and tokens exist (the access-control issue), every caller acts as the coordination
-    cell, exactly like the CLI; the services already take the actor, so only this function changes.
-    """
-    del request
-    return SYSTEM
+
+def get_actor(
+    request: Request,
+    session: Annotated[Session, Depends(get_session)],
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    cookie: Annotated[str | None, Depends(cookie_scheme)],
+) -> Actor:
+    """Who is calling: a bearer token, or a session cookie (with its CSRF header on changes); else 401."""
+    rid = request_id(request)
+    request.state.request_id = rid
+    if bearer is not None:
+        actor = access.authenticate(session, secret=bearer.credentials, kind="token", request_id=rid)
+    elif cookie:
+        actor = access.authenticate(
+            session,
+            secret=cookie,
+            kind="session",
+            csrf_token=request.headers.get(CSRF_HEADER),
+            check_csrf=request.method not in READ_METHODS,
+            request_id=rid,
+        )
+    else:
+        raise Unauthorized("sign in: send `Authorization: Bearer <token>` or the session cookie")
+    request.state.actor = actor
+    return actor
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

@@ -14,6 +14,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from aidcoord.errors import DomainError, Problem, ValidationFailed
 
 log = logging.getLogger("aidcoord.api")
+denials = logging.getLogger("aidcoord.access.denials")
+DENIALS = frozenset({401, 403, 404})
 
 MEDIA_TYPE = "application/problem+json"
 TITLES = {
@@ -51,7 +53,7 @@ class ProblemDetails(BaseModel):
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ProblemDetails, "description": TITLES[status], "content": {MEDIA_TYPE: {}}}
-    for status in (400, 403, 404, 409, 422)
+    for status in (400, 401, 403, 404, 409, 422)
 }
 """Declared on every router so that each operation documents its problem+json answers."""
 
@@ -79,10 +81,27 @@ def _location(loc: tuple[int | str, ...]) -> tuple[str | None, str | None]:
     return where, field
 
 
-async def _domain_error(_request: Request, error: Exception) -> JSONResponse:
+async def _domain_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, DomainError)
     problems = error.problems if isinstance(error, ValidationFailed) else ()
-    return problem_response(error.status, error.code, error.message, problems)
+    response = problem_response(error.status, error.code, error.message, problems)
+    if error.status in DENIALS:
+        # Every denial is logged with who asked, for what, and the request id that ties it to the audit.
+        actor = getattr(request.state, "actor", None)
+        denials.warning(
+            "denied %s %s %s: status=%d code=%s user=%s organisation=%s request_id=%s",
+            request.method,
+            request.url.path,
+            error.message,
+            error.status,
+            error.code,
+            getattr(actor, "user_id", "-"),
+            getattr(actor, "organisation_id", "-"),
+            getattr(request.state, "request_id", "-"),
+        )
+    if error.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="aidcoord"'
+    return response
 
 
 async def _validation_error(_request: Request, error: Exception) -> JSONResponse:

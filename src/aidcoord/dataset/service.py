@@ -195,6 +195,12 @@ def _dataset(session: Session) -> Dataset:
     return row
 
 
+def horizon_weeks(session: Session, *, actor: Actor) -> int:
+    """How many weeks the loaded scenario plans over (every participant may know)."""
+    del actor
+    return _dataset(session).horizon_weeks
+
+
 def export_scenario(session: Session, *, actor: Actor) -> Scenario:
     """The loaded scenario as a pure Scenario value (coordinators and auditors: it holds every offer)."""
     require_role(actor, "coordinator", "auditor")

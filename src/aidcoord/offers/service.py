@@ -26,10 +26,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, func, select, true
+from sqlalchemy import ColumnElement, Select, false, func, select, true
 from sqlalchemy.orm import Session
 
-from aidcoord.access.actor import Actor, require_role
+from aidcoord.access.actor import Actor, require_role, scope_of
 from aidcoord.catalog import service as catalog
 from aidcoord.catalog.models import Item as ItemRow
 from aidcoord.db.listing import sort_order, window_problems
@@ -56,7 +56,6 @@ OFFER = StateMachine(
 """Every offer transition: amendments keep the state; withdrawn is final."""
 
 VALUATION_METHODS: tuple[str, ...] = ("market", "replacement", "book")
-SEES_EVERY_OFFER = frozenset({"coordinator", "auditor"})
 WRITERS: tuple[str, ...] = ("coordinator", "nation_officer")
 """Who may change offers: the coordination cell, and a nation's officers for that nation's offers."""
 
@@ -137,14 +136,29 @@ class Withdrawal:
 
 
 def _visible(actor: Actor) -> ColumnElement[bool]:
-    """Which offers the actor may see: all, or (acting for a nation) that nation's only."""
-    if any(actor.has(role) for role in SEES_EVERY_OFFER):
+    """Which offers the actor may see: all (cell, auditors), its nation's (delegations), else none.
+
+    Everyone else sees offers only as totals (pledged_by_capability) and through the allocations and
+    shipments their scope shows.
+    """
+    scope = scope_of(actor)
+    if scope.everything:
         return true()
-    if actor.nation_id is not None:
-        return OfferRow.nation_id == actor.nation_id
-    if actor.has("nation_officer"):
-        return false()  # an officer of no nation sees no nation's offers
-    return true()
+    if scope.nation_id is not None:
+        return OfferRow.nation_id == scope.nation_id
+    return false()
+
+
+def visible_ids(actor: Actor) -> Select[str]:
+    """A subquery of the ids of the offers `actor` may see, for other domains to filter their rows by."""
+    return select(OfferRow.offer_id).where(_visible(actor))
+
+
+def unit_mass_by_offer(session: Session, *, actor: Actor) -> dict[str, float]:
+    """Every offer's unit mass in kg, for totals (hub loads); not for showing offers one by one."""
+    del actor  # totals are every participant's; callers aggregate before anything is shown
+    query = select(OfferRow.offer_id, ItemRow.unit_mass_kg).join(ItemRow, ItemRow.item_id == OfferRow.item_id)
+    return {str(offer_id): float(mass) for offer_id, mass in session.execute(query)}
 
 
 # --- the bulk use cases the dataset load and the planner use ----------------------------------------

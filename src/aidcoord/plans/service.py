@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import ColumnElement, func, insert, or_, select, true, update
 from sqlalchemy.orm import Session
 
-from aidcoord.access.actor import Actor, require_role
+from aidcoord.access.actor import Actor, require_role, scope_of
 from aidcoord.dataset import service as dataset
 from aidcoord.db.rows import delete_rows
 from aidcoord.errors import Conflict, DomainError, NotFound
@@ -33,6 +33,7 @@ from aidcoord.planning import (
 )
 from aidcoord.plans.models import Plan, PlanAllocation, PlanUnmet
 from aidcoord.requirements import service as requirements
+from aidcoord.sites import service as sites
 
 Progress = Callable[[str, float], None]
 
@@ -123,10 +124,30 @@ def _figures(result: PlanResult) -> PlanFigures:
     )
 
 
-def _summary(session: Session, row: Plan) -> PlanSummary:
+def _visible_allocations(actor: Actor) -> ColumnElement[bool]:
+    """Which allocations the actor may see: all (cell, auditors, recipient), or its hub's and its nation's."""
+    scope = scope_of(actor)
+    if scope.all_allocations:
+        return true()
+    conditions: list[ColumnElement[bool]] = [PlanAllocation.offer_id.in_(offers.visible_ids(actor))]
+    if scope.hub_site_id is not None:
+        conditions.append(PlanAllocation.hub_site_id == scope.hub_site_id)
+    return or_(*conditions)
+
+
+def _summary(session: Session, row: Plan, actor: Actor) -> PlanSummary:
+    # Counts are of what the actor may see: a total over other nations' allocations would say more.
     counts = {
-        name: session.scalar(select(func.count()).select_from(model).where(model.plan_id == row.plan_id)) or 0
-        for name, model in (("allocations", PlanAllocation), ("unmet", PlanUnmet))
+        "allocations": session.scalar(
+            select(func.count())
+            .select_from(PlanAllocation)
+            .where(PlanAllocation.plan_id == row.plan_id, _visible_allocations(actor))
+        )
+        or 0,
+        "unmet": session.scalar(
+            select(func.count()).select_from(PlanUnmet).where(PlanUnmet.plan_id == row.plan_id)
+        )
+        or 0,
     }
     base = row.baseline or None
     return PlanSummary(
@@ -284,7 +305,7 @@ def create_plan(
     # The new plan replaces whatever supply was withdrawn from under the requirements.
     requirements.clear_replan_needed(session, actor=actor)
     session.flush()
-    return _summary(session, row)
+    return _summary(session, row, actor)
 
 
 def vars_of(figures: PlanFigures) -> dict[str, Any]:
@@ -312,12 +333,17 @@ def _plan_row(session: Session, version: int | None) -> Plan:
 
 def list_plans(session: Session, *, actor: Actor) -> list[PlanSummary]:
     """Every stored plan, newest first."""
-    del actor  # plans are visible to every participant; their rows are filtered in get_plan
-    return [_summary(session, row) for row in session.scalars(select(Plan).order_by(Plan.version.desc()))]
+    return [
+        _summary(session, row, actor) for row in session.scalars(select(Plan).order_by(Plan.version.desc()))
+    ]
 
 
 def get_plan(session: Session, *, actor: Actor, version: int | None = None) -> PlanDetail:
-    """A plan (the latest when `version` is None) with its allocations, unmet rows and hub loads."""
+    """A plan (the latest when `version` is None) with the allocations the actor may see, unmet and loads.
+
+    Every participant sees the plan's figures, its unmet requirements and the hub loads (totals); a
+    delegation sees the allocations of its own offers, a hub operator those through its hub.
+    """
     row = _plan_row(session, version)
     allocations = tuple(
         Allocation(
@@ -331,7 +357,7 @@ def get_plan(session: Session, *, actor: Actor, version: int | None = None) -> P
         )
         for a in session.scalars(
             select(PlanAllocation)
-            .where(PlanAllocation.plan_id == row.plan_id)
+            .where(PlanAllocation.plan_id == row.plan_id, _visible_allocations(actor))
             .order_by(
                 PlanAllocation.offer_id,
                 PlanAllocation.requirement_id,
@@ -347,28 +373,35 @@ def get_plan(session: Session, *, actor: Actor, version: int | None = None) -> P
         )
     )
     return PlanDetail(
-        summary=_summary(session, row),
+        summary=_summary(session, row, actor),
         allocations=allocations,
         unmet=unmet,
-        hub_load=_hub_load(session, actor=actor, allocations=allocations),
+        hub_load=_hub_load(session, actor=actor, plan_id=row.plan_id),
     )
 
 
-def _hub_load(
-    session: Session, *, actor: Actor, allocations: Sequence[Allocation]
-) -> tuple[HubWeekLoad, ...]:
-    scenario = dataset.export_scenario(session, actor=actor)
-    item_of_offer = {o.offer_id: o.item_id for o in scenario.offers}
-    mass = {i.item_id: i.unit_mass_kg for i in scenario.items}
+def _hub_load(session: Session, *, actor: Actor, plan_id: int) -> tuple[HubWeekLoad, ...]:
+    # Hub loads are totals over every nation's allocations, which every participant may see.
+    mass = offers.unit_mass_by_offer(session, actor=actor)
     load: dict[tuple[str, int], float] = {}
-    for a in allocations:
-        key = (a.hub_site_id, a.hub_week)
-        load[key] = load.get(key, 0.0) + a.quantity * mass[item_of_offer[a.offer_id]] / 1000.0
-    hubs = sorted((s for s in scenario.sites if s.kind == "hub"), key=lambda s: s.site_id)
+    rows = session.execute(
+        select(
+            PlanAllocation.offer_id,
+            PlanAllocation.hub_site_id,
+            PlanAllocation.hub_week,
+            PlanAllocation.quantity,
+        ).where(PlanAllocation.plan_id == plan_id)
+    )
+    for offer_id, hub, week, quantity in rows:
+        load[(hub, week)] = load.get((hub, week), 0.0) + quantity * mass[offer_id] / 1000.0
+    horizon = dataset.horizon_weeks(session, actor=actor)
+    hubs = sorted(
+        (s for s in sites.list_sites(session, actor=actor) if s.kind == "hub"), key=lambda s: s.site_id
+    )
     return tuple(
         HubWeekLoad(h.site_id, week, load.get((h.site_id, week), 0.0), float(h.throughput_t_per_week or 0.0))
         for h in hubs
-        for week in range(scenario.settings.horizon_weeks)
+        for week in range(horizon)
     )
 
 
@@ -378,7 +411,7 @@ def diff_plans(session: Session, *, actor: Actor, before: int, after: int) -> Pl
     b = get_plan(session, actor=actor, version=after)
     set_a, set_b = set(a.allocations), set(b.allocations)
 
-    due = {r.requirement_id: r.due_week for r in dataset.export_scenario(session, actor=actor).requirements}
+    due = {r.requirement_id: r.due_week for r in requirements.list_all(session, actor=actor)}
 
     def per_requirement(detail: PlanDetail) -> dict[str, tuple[int, int]]:
         out: dict[str, tuple[int, int]] = {}
@@ -421,7 +454,7 @@ def approve_plan(session: Session, *, actor: Actor, version: int, reason: str) -
     row.approved_by = actor.user_id
     row.approval_reason = reason.strip()
     session.flush()
-    return _summary(session, row)
+    return _summary(session, row, actor)
 
 
 def invalidate_offer(session: Session, *, actor: Actor, offer_id: str) -> list[str]:

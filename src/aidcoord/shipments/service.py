@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Select, delete, false, func, or_, select, 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from aidcoord.access.actor import Actor, require_role
+from aidcoord.access.actor import Actor, require_role, scope_of
 from aidcoord.db.listing import window_problems
 from aidcoord.errors import Conflict, Forbidden, NotFound, Problem, ValidationFailed
 from aidcoord.etags import check_if_match
@@ -51,9 +51,6 @@ EVENTS_BY_ROLE: dict[str, frozenset[str]] = {
     "nation_officer": frozenset({"dispatched", "delayed"}),
 }
 """Which events each role may record; hub operators and nation officers only on their own shipments."""
-
-SEES_EVERY_SHIPMENT = frozenset({"coordinator", "auditor", "recipient_officer", "viewer"})
-"""Roles that see every shipment; hub operators see their hub's, nation officers their nation's."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,28 +153,20 @@ def shipment_id_for(plan_version: int, allocation_id: int) -> str:
 # --- who may see and do what ------------------------------------------------------------------------
 
 
-def _hub_of(actor: Actor) -> str | None:
-    # Hub operators' organisations are OPS-<hub site id> (see dataset.service._derived_organisations).
-    org = actor.organisation_id
-    return org[len("OPS-") :] if org.startswith("OPS-") else None
-
-
-def _nation_of(actor: Actor) -> str | None:
-    org = actor.organisation_id
-    return actor.nation_id or (org[len("DEL-") :] if org.startswith("DEL-") else None)
-
-
 def _visible(actor: Actor) -> ColumnElement[bool]:
-    """The condition on Shipment (joined to Offer) that selects what `actor` may see."""
-    if any(actor.has(role) for role in SEES_EVERY_SHIPMENT):
+    """The condition on Shipment (joined to Offer) that selects what `actor` may see.
+
+    The cell, auditors and the recipient see every shipment (all go to the recipient); a hub's operator
+    those through its hub; a delegation those from its nation's offers.
+    """
+    scope = scope_of(actor)
+    if scope.all_allocations:
         return true()
     conditions: list[ColumnElement[bool]] = []
-    hub = _hub_of(actor)
-    if actor.has("hub_operator") and hub is not None:
-        conditions.append(Shipment.hub_site_id == hub)
-    nation = _nation_of(actor)
-    if actor.has("nation_officer") and nation is not None:
-        conditions.append(Offer.nation_id == nation)
+    if scope.hub_site_id is not None:
+        conditions.append(Shipment.hub_site_id == scope.hub_site_id)
+    if scope.nation_id is not None:
+        conditions.append(Offer.nation_id == scope.nation_id)
     return or_(*conditions) if conditions else false()
 
 
@@ -185,9 +174,9 @@ def _may_record(actor: Actor, kind: str, shipment: Shipment, nation_id: str) -> 
     for role, kinds in EVENTS_BY_ROLE.items():
         if not actor.has(role) or kind not in kinds:
             continue
-        if role == "hub_operator" and _hub_of(actor) != shipment.hub_site_id:
+        if role == "hub_operator" and actor.hub_site_id != shipment.hub_site_id:
             continue
-        if role == "nation_officer" and _nation_of(actor) != nation_id:
+        if role == "nation_officer" and actor.nation_id != nation_id:
             continue
         return True
     return False
@@ -513,7 +502,9 @@ def record_event(
         .with_for_update()
         .execution_options(populate_existing=True)
     ).first()
-    if shipment is None:
+    # What the actor may not see does not exist for it (404, the same words); what it sees but may
+    # not change is a 403.
+    if shipment is None or _one_view(session, shipment_id, _visible(actor)) is None:
         raise NotFound(f"shipment {shipment_id!r} does not exist")
     nation_id = session.scalar(select(Offer.nation_id).where(Offer.offer_id == shipment.offer_id)) or ""
 
