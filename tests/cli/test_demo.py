@@ -21,3 +21,7 @@ def test_demo_no_serve_prints_the_report(tmp_path: Path, monkeypatch: pytest.Mon
         assert heading in out
     assert "HUB-RZE" in out
     assert "air-defence" in out
+    # One user per role, with a password to sign in with.
+    for role in ("coordinator", "auditor", "nation_officer", "viewer", "hub_operator", "recipient_officer"):
+        assert role in out
+    assert "/api/v1/auth/login" in out

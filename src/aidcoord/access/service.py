@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from aidcoord.access.actor import ROLES, Actor, require_role
 from aidcoord.access.models import Credential, User, UserRole
 from aidcoord.access.models import Organisation as OrganisationRow
+from aidcoord.audit import service as audit
 from aidcoord.db.rows import delete_rows, insert_rows, select_rows
 from aidcoord.errors import Conflict, DomainError, Forbidden, NotFound, Problem, Unauthorized, refuse_invalid
 
@@ -479,8 +480,6 @@ def _audit(
     before: dict[str, object] | None,
     after: dict[str, object] | None,
 ) -> None:
-    from aidcoord.audit import service as audit
-
     audit.record(
         session, actor=actor, action=action, entity=entity, entity_id=entity_id, before=before, after=after
     )

@@ -5,8 +5,10 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from aidcoord import __version__
+from aidcoord.access.views import auth_router
 from aidcoord.access.views import router as access_router
 from aidcoord.api import problems
+from aidcoord.audit.views import router as audit_router
 from aidcoord.catalog.views import router as catalog_router
 from aidcoord.config import get_settings
 from aidcoord.db import make_engine
@@ -32,6 +34,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.state.engine = make_engine(database_url or get_settings().database_url)
     problems.install(app)
     for router in (
+        auth_router,
         nations_router,
         sites_router,
         catalog_router,
@@ -40,6 +43,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
         offers_router,
         plans_router,
         shipments_router,
+        audit_router,
     ):
         app.include_router(router, prefix=API_PREFIX, responses=problems.PROBLEM_RESPONSES)
     return app

@@ -14,6 +14,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from aidcoord.access.actor import Actor, require_role
+from aidcoord.audit import service as audit
 from aidcoord.catalog.models import Item as ItemRow
 from aidcoord.catalog.models import Substitute as SubstituteRow
 from aidcoord.db.rows import delete_rows, insert_rows, select_rows
@@ -72,6 +73,7 @@ def add_item(session: Session, *, actor: Actor, item: Item) -> Item:
         raise Conflict(f"item {item.item_id!r} already exists")
     insert_rows(session, ItemRow, [item])
     session.flush()
+    audit.record(session, actor=actor, action="item.add", entity="item", entity_id=item.item_id, after=item)
     return item
 
 
@@ -91,6 +93,15 @@ def update_item(session: Session, *, actor: Actor, item_id: str, changes: Mappin
     if values:
         session.execute(update(ItemRow).where(ItemRow.item_id == item_id).values(**values))
         session.flush()
+        audit.record(
+            session,
+            actor=actor,
+            action="item.update",
+            entity="item",
+            entity_id=item_id,
+            before=current,
+            after=item,
+        )
     return item
 
 
@@ -133,6 +144,14 @@ def add_substitute(session: Session, *, actor: Actor, substitute: Substitute) ->
         )
     insert_rows(session, SubstituteRow, [substitute])
     session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="substitute.add",
+        entity="substitute",
+        entity_id=f"{substitute.item_id}>{substitute.substitute_item_id}",
+        after=substitute,
+    )
     return substitute
 
 
@@ -147,6 +166,14 @@ def remove_substitute(session: Session, *, actor: Actor, item_id: str, substitut
         )
     )
     session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="substitute.remove",
+        entity="substitute",
+        entity_id=f"{item_id}>{substitute_item_id}",
+        before={"item_id": item_id, "substitute_item_id": substitute_item_id},
+    )
 
 
 def clear(session: Session, *, actor: Actor) -> None:

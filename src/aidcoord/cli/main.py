@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from aidcoord import __version__
-from aidcoord.cli import db, offers, plan, requirements, scenario, shipments
+from aidcoord.cli import audit, db, offers, plan, requirements, scenario, shipments, users
 from aidcoord.cli.demo import demo
 from aidcoord.cli.serve import serve
 
@@ -22,6 +22,9 @@ app.add_typer(plan.app, name="plan")
 app.add_typer(shipments.app, name="shipments")
 app.add_typer(requirements.app, name="requirements")
 app.add_typer(offers.app, name="offers")
+app.add_typer(audit.app, name="audit")
+app.add_typer(users.users_app, name="users")
+app.add_typer(users.tokens_app, name="tokens")
 app.command()(demo)
 app.command()(serve)
 

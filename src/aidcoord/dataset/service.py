@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from aidcoord.access import service as access
 from aidcoord.access.actor import Actor, require_role
+from aidcoord.audit import service as audit
 from aidcoord.catalog import service as catalog
 from aidcoord.dataset.models import Dataset
 from aidcoord.errors import Conflict, NotFound, ValidationFailed
@@ -137,10 +138,12 @@ def load_scenario(
     problems = validate_scenario(scenario)
     if problems:
         raise ValidationFailed(f"scenario {scenario.name!r} is invalid: {len(problems)} problems", problems)
+    replaced = False
     if not is_empty(session):
         if not replace:
             raise Conflict("a scenario is already loaded: use an empty database, or replace it explicitly")
         clear(session, actor=actor)
+        replaced = True
     s = scenario.settings
     session.add(
         Dataset(
@@ -185,6 +188,14 @@ def load_scenario(
         progress("written", 1.0)
     counts = LoadCounts(**written)
     session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="scenario.replace" if replace and replaced else "scenario.load",
+        entity="scenario",
+        entity_id=scenario.name,
+        after={"name": scenario.name, "title": scenario.title, "rows": counts},
+    )
     return counts
 
 

@@ -1,6 +1,7 @@
 """Import every domain's tables so that `Base.metadata` is complete (for migrations and tests)."""
 
 from aidcoord.access import models as access_models
+from aidcoord.audit import models as audit_models
 from aidcoord.catalog import models as catalog_models
 from aidcoord.dataset import models as dataset_models
 from aidcoord.db.base import Base
@@ -16,6 +17,7 @@ metadata = Base.metadata
 
 __all__ = [
     "access_models",
+    "audit_models",
     "catalog_models",
     "dataset_models",
     "metadata",

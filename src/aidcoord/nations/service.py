@@ -11,6 +11,7 @@ from sqlalchemy import update as update_statement
 from sqlalchemy.orm import Session
 
 from aidcoord.access.actor import Actor, require_role
+from aidcoord.audit import service as audit
 from aidcoord.db.rows import delete_rows, insert_rows, select_rows
 from aidcoord.errors import Conflict, NotFound, Problem, ValidationFailed
 from aidcoord.nations.models import Nation as NationRow
@@ -41,6 +42,9 @@ def add(session: Session, *, actor: Actor, nation: Nation) -> Nation:
     if session.get(NationRow, nation.nation_id) is not None:
         raise Conflict(f"nation {nation.nation_id!r} already exists")
     insert_rows(session, NationRow, [nation])
+    audit.record(
+        session, actor=actor, action="nation.add", entity="nation", entity_id=nation.nation_id, after=nation
+    )
     return nation
 
 
@@ -69,6 +73,15 @@ def update(session: Session, *, actor: Actor, nation_id: str, changes: Mapping[s
     if values:
         session.execute(update_statement(NationRow).where(NationRow.nation_id == nation_id).values(**values))
         session.flush()
+        audit.record(
+            session,
+            actor=actor,
+            action="nation.update",
+            entity="nation",
+            entity_id=nation_id,
+            before=current,
+            after=nation,
+        )
     return nation
 
 

@@ -30,6 +30,7 @@ from sqlalchemy import ColumnElement, Select, false, func, select, true
 from sqlalchemy.orm import Session
 
 from aidcoord.access.actor import Actor, require_role, scope_of
+from aidcoord.audit import service as audit
 from aidcoord.catalog import service as catalog
 from aidcoord.catalog.models import Item as ItemRow
 from aidcoord.db.listing import sort_order, window_problems
@@ -435,15 +436,28 @@ def announce(
         )
     )
     session.flush()
-    return get(session, actor=actor, offer_id=oid)
+    view = get(session, actor=actor, offer_id=oid)
+    audit.record(session, actor=actor, action="offer.announce", entity="offer", entity_id=oid, after=view)
+    return view
 
 
 def commit(session: Session, *, actor: Actor, offer_id: str, if_match: str | None = None) -> OfferView:
     """Commit an announced offer: from now on the planner may allocate it (412 on a stale `if_match`)."""
     row = _locked(session, actor, offer_id, if_match)
+    before = get(session, actor=actor, offer_id=offer_id)
     row.status = OFFER.next_state(offer_id, row.status, "commit")
     session.flush()
-    return get(session, actor=actor, offer_id=offer_id)
+    view = get(session, actor=actor, offer_id=offer_id)
+    audit.record(
+        session,
+        actor=actor,
+        action="offer.commit",
+        entity="offer",
+        entity_id=offer_id,
+        before=before,
+        after=view,
+    )
+    return view
 
 
 def amend(
@@ -467,6 +481,7 @@ def amend(
     refuse_invalid(f"offer {offer_id!r}", fixed)
     row = _locked(session, actor, offer_id, if_match)
     OFFER.next_state(offer_id, row.status, "amend")
+    before = get(session, actor=actor, offer_id=offer_id)
     record = Offer(
         offer_id=row.offer_id,
         nation_id=row.nation_id,
@@ -502,7 +517,17 @@ def amend(
             value = value.strip() or None
         setattr(row, name, value)
     session.flush()
-    return get(session, actor=actor, offer_id=offer_id)
+    view = get(session, actor=actor, offer_id=offer_id)
+    audit.record(
+        session,
+        actor=actor,
+        action="offer.amend",
+        entity="offer",
+        entity_id=offer_id,
+        before=before,
+        after=view,
+    )
+    return view
 
 
 def withdraw(
@@ -519,6 +544,7 @@ def withdraw(
         message = "withdrawing an offer needs a reason"
         raise ValidationFailed(message, [Problem(message, column="reason")])
     row = _locked(session, actor, offer_id, if_match)
+    before = get(session, actor=actor, offer_id=offer_id)
     row.status = OFFER.next_state(offer_id, row.status, "withdraw")
     row.withdrawal_reason = text
     session.flush()
@@ -528,6 +554,16 @@ def withdraw(
 
     affected = plans.invalidate_offer(session, actor=actor, offer_id=offer_id)
     requirements.mark_replan_needed(session, actor=actor, requirement_ids=affected)
-    return Withdrawal(
-        offer=get(session, actor=actor, offer_id=offer_id), affected_requirement_ids=tuple(affected)
+    view = get(session, actor=actor, offer_id=offer_id)
+    after = {"offer": view, "invalidated_allocations_of_requirements": affected}
+    audit.record(
+        session,
+        actor=actor,
+        action="offer.withdraw",
+        entity="offer",
+        entity_id=offer_id,
+        before=before,
+        after=after,
+        reason=text,
     )
+    return Withdrawal(offer=view, affected_requirement_ids=tuple(affected))

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, func, insert, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from aidcoord.access.actor import Actor, require_role, scope_of
+from aidcoord.audit import service as audit
 from aidcoord.dataset import service as dataset
 from aidcoord.db.rows import delete_rows
 from aidcoord.errors import Conflict, DomainError, NotFound
@@ -305,7 +306,17 @@ def create_plan(
     # The new plan replaces whatever supply was withdrawn from under the requirements.
     requirements.clear_replan_needed(session, actor=actor)
     session.flush()
-    return _summary(session, row, actor)
+    summary = _summary(session, row, actor)
+    stored = {k: v for k, v in options_stored.items() if k != "warm_start"}
+    audit.record(
+        session,
+        actor=actor,
+        action="plan.create",
+        entity="plan",
+        entity_id=str(row.version),
+        after={"summary": summary, "options": stored, "pinned": [dataclasses.asdict(p) for p in pinned]},
+    )
+    return summary
 
 
 def vars_of(figures: PlanFigures) -> dict[str, Any]:
@@ -448,13 +459,25 @@ def approve_plan(session: Session, *, actor: Actor, version: int, reason: str) -
     row = _plan_row(session, version)
     if row.status != "draft":
         raise Conflict(f"plan {version} is {row.status}; only a draft plan can be approved")
+    superseded = session.scalars(select(Plan.version).where(Plan.status == "approved")).all()
     session.execute(update(Plan).where(Plan.status == "approved").values(status="superseded"))
     row.status = "approved"
     row.approved_at = dt.datetime.now(dt.UTC)
     row.approved_by = actor.user_id
     row.approval_reason = reason.strip()
     session.flush()
-    return _summary(session, row, actor)
+    summary = _summary(session, row, actor)
+    audit.record(
+        session,
+        actor=actor,
+        action="plan.approve",
+        entity="plan",
+        entity_id=str(version),
+        before={"status": "draft", "approved_versions": list(superseded)},
+        after={"status": "approved", "superseded_versions": list(superseded)},
+        reason=reason.strip(),
+    )
+    return summary
 
 
 def invalidate_offer(session: Session, *, actor: Actor, offer_id: str) -> list[str]:

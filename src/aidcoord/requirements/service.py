@@ -24,6 +24,7 @@ from sqlalchemy import ColumnElement, false, func, select, update
 from sqlalchemy.orm import Session
 
 from aidcoord.access.actor import Actor, require_role
+from aidcoord.audit import service as audit
 from aidcoord.catalog import service as catalog
 from aidcoord.catalog.models import Item as ItemRow
 from aidcoord.dataset.models import Dataset
@@ -367,7 +368,11 @@ def create(
         raise Conflict(f"requirement {rid!r} already exists")
     session.add(RequirementRow(**_values(record), status="open", replan_needed=False))
     session.flush()
-    return get(session, actor=actor, requirement_id=rid)
+    view = get(session, actor=actor, requirement_id=rid)
+    audit.record(
+        session, actor=actor, action="requirement.create", entity="requirement", entity_id=rid, after=view
+    )
+    return view
 
 
 def _values(record: Requirement) -> dict[str, Any]:
@@ -427,6 +432,7 @@ def _change(
 ) -> RequirementView:
     row = _locked(session, actor, requirement_id, if_match)
     REQUIREMENT.next_state(requirement_id, row.status, action)
+    before = get(session, actor=actor, requirement_id=requirement_id)
     current = _record(row)
     updated = dataclasses.replace(current, **dict(changes))
     refuse_invalid(f"requirement {requirement_id!r}", _problems(session, actor, updated))
@@ -450,7 +456,17 @@ def _change(
     for name, value in changes.items():
         setattr(row, name, value)
     session.flush()
-    return get(session, actor=actor, requirement_id=requirement_id)
+    view = get(session, actor=actor, requirement_id=requirement_id)
+    audit.record(
+        session,
+        actor=actor,
+        action=f"requirement.{action}",
+        entity="requirement",
+        entity_id=requirement_id,
+        before=before,
+        after=view,
+    )
+    return view
 
 
 def cancel(
@@ -469,6 +485,7 @@ def cancel(
     """
     require_role(actor, *WRITERS)
     row = _locked(session, actor, requirement_id, if_match)
+    before = get(session, actor=actor, requirement_id=requirement_id)
     row.status = REQUIREMENT.next_state(requirement_id, row.status, "cancel")
     text = (reason or "").strip()
     if text:
@@ -476,4 +493,15 @@ def cancel(
     if _allocated_to(session, requirement_id):
         row.replan_needed = True
     session.flush()
-    return get(session, actor=actor, requirement_id=requirement_id)
+    view = get(session, actor=actor, requirement_id=requirement_id)
+    audit.record(
+        session,
+        actor=actor,
+        action="requirement.cancel",
+        entity="requirement",
+        entity_id=requirement_id,
+        before=before,
+        after=view,
+        reason=text or None,
+    )
+    return view

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from aidcoord.access.actor import Actor, require_role, scope_of
+from aidcoord.audit import service as audit
 from aidcoord.db.listing import window_problems
 from aidcoord.errors import Conflict, Forbidden, NotFound, Problem, ValidationFailed
 from aidcoord.etags import check_if_match
@@ -267,7 +268,17 @@ def create_from_approved_plan(
         )
         created.append(shipment_id)
     session.flush()
-    return CreatedShipments(plan_version=approved.version, created=tuple(created), existing=len(existing))
+    result = CreatedShipments(plan_version=approved.version, created=tuple(created), existing=len(existing))
+    if created:
+        audit.record(
+            session,
+            actor=actor,
+            action="shipments.create",
+            entity="plan",
+            entity_id=str(approved.version),
+            after=result,
+        )
+    return result
 
 
 # --- reading ----------------------------------------------------------------------------------------
@@ -527,6 +538,7 @@ def record_event(
     if if_match is not None:
         check_if_match(f"shipment {shipment_id!r}", if_match, _one_view(session, shipment_id, true()))
     new_status = SHIPMENT.next_state(shipment_id, shipment.status, kind)
+    before = _one_view(session, shipment_id, true())
 
     open_units = (
         shipment.quantity - shipment.quantity_received - shipment.quantity_damaged - shipment.quantity_lost
@@ -575,7 +587,18 @@ def record_event(
         ) from None
     view = _one_view(session, shipment_id, true())
     assert view is not None
-    return RecordedEvent(event=_event_view(event), shipment=view, replayed=False)
+    recorded = RecordedEvent(event=_event_view(event), shipment=view, replayed=False)
+    audit.record(
+        session,
+        actor=actor,
+        action=f"shipment.{kind}",
+        entity="shipment",
+        entity_id=shipment_id,
+        before=before,
+        after=recorded,
+        reason=note,
+    )
+    return recorded
 
 
 def clear(session: Session, *, actor: Actor) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from aidcoord.access.actor import Actor, require_role
+from aidcoord.audit import service as audit
 from aidcoord.db.rows import delete_rows, insert_rows, select_rows
 from aidcoord.errors import Conflict, NotFound, Problem, ValidationFailed, refuse_invalid
 from aidcoord.nations import service as nations
@@ -89,6 +90,7 @@ def add_site(session: Session, *, actor: Actor, site: Site) -> Site:
         raise Conflict(f"site {site.site_id!r} already exists")
     insert_rows(session, SiteRow, [site])
     session.flush()
+    audit.record(session, actor=actor, action="site.add", entity="site", entity_id=site.site_id, after=site)
     return site
 
 
@@ -98,9 +100,8 @@ def update_site(session: Session, *, actor: Actor, site_id: str, changes: Mappin
     A hub keeps a throughput > 0 and any other site has none; NotFound for an unknown id.
     """
     require_role(actor, "coordinator")
-    site: Site = _changed(
-        get_site(session, actor=actor, site_id=site_id), changes, SITE_FIELDS, "site change"
-    )
+    current = get_site(session, actor=actor, site_id=site_id)
+    site: Site = _changed(current, changes, SITE_FIELDS, "site change")
     refuse_invalid(f"site {site_id!r}", _site_problems(session, actor, site))
     if changes:
         values = {name: getattr(site, name) for name in changes}
@@ -108,6 +109,15 @@ def update_site(session: Session, *, actor: Actor, site_id: str, changes: Mappin
             values["extra"] = dict(values["extra"])
         session.execute(update(SiteRow).where(SiteRow.site_id == site_id).values(**values))
         session.flush()
+        audit.record(
+            session,
+            actor=actor,
+            action="site.update",
+            entity="site",
+            entity_id=site_id,
+            before=current,
+            after=site,
+        )
     return site
 
 
@@ -178,6 +188,14 @@ def add_lane(session: Session, *, actor: Actor, lane: Lane) -> Lane:
         raise Conflict(f"lane {lane.from_site_id!r}→{lane.to_site_id!r} already exists")
     insert_rows(session, LaneRow, [lane])
     session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="lane.add",
+        entity="lane",
+        entity_id=f"{lane.from_site_id}>{lane.to_site_id}",
+        after=lane,
+    )
     return lane
 
 
@@ -199,6 +217,15 @@ def update_lane(
             .values(**values)
         )
         session.flush()
+        audit.record(
+            session,
+            actor=actor,
+            action="lane.update",
+            entity="lane",
+            entity_id=f"{from_site_id}>{to_site_id}",
+            before=current,
+            after=lane,
+        )
     return lane
 
 

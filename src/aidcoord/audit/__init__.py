@@ -1,0 +1,1 @@
+"""Audit domain: the append-only, hash-chained record of every change."""

@@ -1,0 +1,388 @@
+"""Use cases of the audit domain: append a record to the hash chain, verify the chain, list the history.
+
+Every record carries `hash = sha256(prev_hash + "\\n" + canonical JSON of its fields)`, the first one
+chaining to 64 zeros. Changing any field of a stored record, or deleting one, therefore breaks the chain
+at that record, and `verify` names it. What a chain alone cannot show: records cut off at the end (the
+new last record is still consistent), and a history rewritten from some record onwards with every later
+hash recomputed. Against both, keep the head (`AuditVerification.head_seq`/`head_hash`, printed by
+`aidcoord audit verify`) somewhere outside the database and compare it later.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+import hashlib
+import json
+import math
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from aidcoord.access.actor import Actor, require_role
+from aidcoord.audit.models import AuditRecord
+from aidcoord.db.listing import window_problems
+from aidcoord.errors import Problem, ValidationFailed, refuse_invalid
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+Progress = Callable[[str, float], None]
+
+GENESIS_HASH = "0" * 64
+"""The `prev_hash` of the first record."""
+
+ACTIONS_NEEDING_A_REASON = frozenset({"plan.approve", "offer.withdraw"})
+"""Actions that are refused without a (non-blank) reason: the reason is part of the record."""
+
+READ_ROLES = ("auditor", "coordinator")
+
+# Any constant will do as long as nothing else in the database uses it: every appender takes this
+# transaction-scoped advisory lock on PostgreSQL before reading the head, so two transactions never
+# chain to the same record. (SQLite write transactions are serialised by BEGIN IMMEDIATE already.)
+ADVISORY_LOCK_KEY = 0x6169_6463_6175_6474  # "aidcaudt"
+
+# Records are verified in batches read by key (seq > last), so memory stays flat for any length.
+VERIFY_BATCH = 5000
+
+# Column sizes of the table; longer values would be refused by PostgreSQL and silently kept by SQLite.
+_LIMITS = {
+    "user_id": 64,
+    "organisation_id": 64,
+    "action": 64,
+    "entity": 64,
+    "entity_id": 200,
+    "request_id": 64,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One stored record, exactly as stored: `before` and `after` are canonical JSON text (or None)."""
+
+    seq: int
+    at: str
+    user_id: str
+    organisation_id: str
+    action: str
+    entity: str
+    entity_id: str
+    before: str | None
+    after: str | None
+    reason: str | None
+    request_id: str | None
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuditPage:
+    """A page of records, newest first, and how many match in all."""
+
+    items: tuple[AuditEntry, ...]
+    total: int
+    limit: int
+    offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class AuditVerification:
+    """The outcome of recomputing the chain.
+
+    `checked` counts the records found intact before the first broken one (all of them when `ok`);
+    `first_broken_seq` and `problem` name the first broken record. `head_seq` and `head_hash` are the
+    last intact record's, to be kept outside the database (see the module's docstring).
+    """
+
+    ok: bool
+    checked: int
+    first_broken_seq: int | None
+    problem: str | None
+    head_seq: int | None
+    head_hash: str | None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Canonical JSON and the hash
+
+
+def _utc_text(value: dt.datetime) -> str:
+    # Naive datetimes are UTC by this codebase's convention (SQLite hands DateTime columns back naive).
+    aware = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+    return aware.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _key(key: object) -> str:
+    if isinstance(key, str):
+        return key
+    if isinstance(key, int) and not isinstance(key, bool):
+        return str(key)
+    raise TypeError(f"canonical JSON keys must be strings or integers, got {type(key).__name__}")
+
+
+def _plain(value: Any) -> Any:
+    """`value` as plain JSON types (dict, list, str, int, float, bool, None), in a canonical form."""
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"canonical JSON has no {value}")
+        return value
+    if isinstance(value, enum.Enum):
+        return _plain(value.value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _plain(dataclasses.asdict(value))
+    if isinstance(value, Mapping):
+        plain = {_key(k): _plain(v) for k, v in value.items()}
+        if len(plain) != len(value):
+            raise ValueError("canonical JSON keys collide once written as strings")
+        return plain
+    if isinstance(value, dt.datetime):  # before date: a datetime is a date
+        return _utc_text(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        # Exact: an integral Decimal as an integer, any other as its decimal text (never a lossy float).
+        if not value.is_finite():
+            raise ValueError(f"canonical JSON has no {value}")
+        return int(value) if value == value.to_integral_value() else format(value.normalize(), "f")
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, set | frozenset):
+        # Sets have no order: sort by each element's own canonical text so mixed types sort too.
+        return sorted((_plain(v) for v in value), key=canonical_json)
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    raise TypeError(f"{type(value).__name__} cannot be written as canonical JSON")
+
+
+def canonical_json(value: Any) -> str:
+    """`value` as canonical JSON: sorted keys, no spaces, UTF-8 text kept, datetimes as UTC `…Z`.
+
+    Dataclasses become objects of their fields, dates ISO 8601, sets sorted lists, tuples lists;
+    NaN and infinities are refused (ValueError), as is any other type (TypeError).
+    """
+    return json.dumps(
+        _plain(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+
+
+HASHED_FIELDS = (
+    "seq",
+    "at",
+    "user_id",
+    "organisation_id",
+    "action",
+    "entity",
+    "entity_id",
+    "before",
+    "after",
+    "reason",
+    "request_id",
+)
+"""The fields of a record that its hash covers: all but the two hashes."""
+
+
+def _hashed_fields(entry: AuditEntry) -> dict[str, Any]:
+    return {name: getattr(entry, name) for name in HASHED_FIELDS}
+
+
+def record_hash(prev_hash: str, fields: Mapping[str, Any]) -> str:
+    """sha256 over the previous record's hash, a newline and the canonical JSON of this record's fields."""
+    return hashlib.sha256((prev_hash + "\n" + canonical_json(fields)).encode("utf-8")).hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Appending
+
+
+def _snapshot(value: Mapping[str, Any] | DataclassInstance | None, name: str) -> str | None:
+    if value is None:
+        return None
+    is_record = isinstance(value, Mapping) or (
+        dataclasses.is_dataclass(value) and not isinstance(value, type)
+    )
+    if not is_record:
+        raise TypeError(f"{name} must be a mapping, a dataclass or None, got {type(value).__name__}")
+    return canonical_json(value)
+
+
+def _lock_head(session: Session) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        # Held until this transaction ends, so the next appender reads the head this one writes.
+        # READ COMMITTED (the default) gives the SELECT after the lock a fresh snapshot.
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+
+
+def record(
+    session: Session,
+    *,
+    actor: Actor,
+    action: str,
+    entity: str,
+    entity_id: str,
+    before: Mapping[str, Any] | DataclassInstance | None = None,
+    after: Mapping[str, Any] | DataclassInstance | None = None,
+    reason: str | None = None,
+) -> int:
+    """Append one record to the chain in the caller's transaction (flushed, not committed); its seq.
+
+    `before` and `after` are mappings or dataclasses (None for a creation or a deletion) and are stored
+    as canonical JSON. The actor's user, organisation and request id are recorded. Actions in
+    ACTIONS_NEEDING_A_REASON are refused (422) without a reason. On PostgreSQL appenders queue on an
+    advisory lock held to the end of their transaction, so call this after the change's own row locks
+    (a transaction that locks rows after appending could deadlock with one waiting to append; PostgreSQL
+    would then abort one of them).
+    """
+    values: dict[str, Any] = {
+        "user_id": actor.user_id,
+        "organisation_id": actor.organisation_id,
+        "action": action,
+        "entity": entity,
+        "entity_id": entity_id,
+        "request_id": actor.request_id,
+    }
+    for name, value in values.items():
+        if name != "request_id" and not value:
+            raise ValueError(f"an audit record needs a non-empty {name}")
+        if value is not None and len(value) > _LIMITS[name]:
+            raise ValueError(f"an audit record's {name} has at most {_LIMITS[name]} characters: {value!r}")
+    if action in ACTIONS_NEEDING_A_REASON and not (reason or "").strip():
+        refuse_invalid(
+            f"{action} of {entity} {entity_id!r}", [Problem("a reason is required", column="reason")]
+        )
+    values["before"] = _snapshot(before, "before")
+    values["after"] = _snapshot(after, "after")
+    values["reason"] = reason
+
+    _lock_head(session)
+    head = session.execute(
+        select(AuditRecord.seq, AuditRecord.hash).order_by(AuditRecord.seq.desc()).limit(1)
+    )
+    last = head.first()
+    prev_seq, prev_hash = (int(last.seq), str(last.hash)) if last is not None else (0, GENESIS_HASH)
+    values["seq"] = prev_seq + 1
+    values["at"] = _utc_text(dt.datetime.now(dt.UTC))
+    hashed = {name: values[name] for name in HASHED_FIELDS}
+    row = AuditRecord(**values, prev_hash=prev_hash, hash=record_hash(prev_hash, hashed))
+    session.add(row)
+    session.flush()
+    return row.seq
+
+
+# ---------------------------------------------------------------------------------------------------
+# Verifying
+
+
+def _columns() -> tuple[Any, ...]:
+    return tuple(getattr(AuditRecord, f.name) for f in dataclasses.fields(AuditEntry))
+
+
+def _entry(row: Sequence[Any]) -> AuditEntry:
+    return AuditEntry(*row)
+
+
+def _broken(entry: AuditEntry, expected_seq: int, prev_hash: str) -> tuple[int, str] | None:
+    """Where and how `entry` breaks the chain, expected to be record `expected_seq` after `prev_hash`."""
+    if entry.seq > expected_seq:
+        missing = (
+            f"record {expected_seq} is missing"
+            if entry.seq == expected_seq + 1
+            else f"records {expected_seq} to {entry.seq - 1} are missing"
+        )
+        return expected_seq, f"{missing} (the next record is {entry.seq})"
+    if entry.seq < expected_seq:
+        return entry.seq, f"record {entry.seq} is out of sequence (expected record {expected_seq})"
+    if entry.prev_hash != prev_hash:
+        before = "the genesis hash" if expected_seq == 1 else f"record {expected_seq - 1}'s hash"
+        return entry.seq, f"record {entry.seq} does not chain to {before} (its prev_hash differs)"
+    if record_hash(entry.prev_hash, _hashed_fields(entry)) != entry.hash:
+        return entry.seq, f"record {entry.seq} was altered (its hash does not match its contents)"
+    return None
+
+
+def verify(session: Session, *, actor: Actor, progress: Progress | None = None) -> AuditVerification:
+    """Recompute the chain in seq order, in batches; name the first broken record (auditors, coordinators).
+
+    A record is broken when a number is missing before it, when its prev_hash is not the hash of the
+    record before it, or when its hash does not match its fields (it was altered).
+    """
+    require_role(actor, *READ_ROLES)
+    total = int(session.scalar(select(func.count()).select_from(AuditRecord)) or 0)
+    checked, last_seq, prev_hash = 0, 0, GENESIS_HASH
+    while True:
+        batch = session.execute(
+            select(*_columns())
+            .where(AuditRecord.seq > last_seq)
+            .order_by(AuditRecord.seq)
+            .limit(VERIFY_BATCH)
+        ).all()
+        if not batch:
+            break
+        for row in batch:
+            entry = _entry(row)
+            broken = _broken(entry, last_seq + 1, prev_hash)
+            if broken is not None:
+                return AuditVerification(
+                    ok=False,
+                    checked=checked,
+                    first_broken_seq=broken[0],
+                    problem=broken[1],
+                    head_seq=last_seq or None,
+                    head_hash=prev_hash if last_seq else None,
+                )
+            checked, last_seq, prev_hash = checked + 1, entry.seq, entry.hash
+        if progress is not None:
+            progress(f"{checked:,} of {total:,} records", min(1.0, checked / total) if total else 1.0)
+    return AuditVerification(
+        ok=True,
+        checked=checked,
+        first_broken_seq=None,
+        problem=None,
+        head_seq=last_seq or None,
+        head_hash=prev_hash if last_seq else None,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# Listing
+
+
+def list_entries(
+    session: Session,
+    *,
+    actor: Actor,
+    entity: str | None = None,
+    entity_id: str | None = None,
+    user_id: str | None = None,
+    action: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> AuditPage:
+    """A page of the records matching the filters, newest first (auditors, coordinators)."""
+    require_role(actor, *READ_ROLES)
+    problems = window_problems(limit, offset)
+    if problems:
+        raise ValidationFailed("; ".join(p.message for p in problems), problems)
+    where: list[ColumnElement[bool]] = [
+        column == value
+        for column, value in (
+            (AuditRecord.entity, entity),
+            (AuditRecord.entity_id, entity_id),
+            (AuditRecord.user_id, user_id),
+            (AuditRecord.action, action),
+        )
+        if value is not None
+    ]
+    total = session.scalar(select(func.count()).select_from(AuditRecord).where(*where))
+    rows = session.execute(
+        select(*_columns()).where(*where).order_by(AuditRecord.seq.desc()).limit(limit).offset(offset)
+    )
+    return AuditPage(items=tuple(_entry(r) for r in rows), total=int(total or 0), limit=limit, offset=offset)
