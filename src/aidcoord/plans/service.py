@@ -416,6 +416,34 @@ def _hub_load(session: Session, *, actor: Actor, plan_id: int) -> tuple[HubWeekL
     )
 
 
+def baseline_result(session: Session, *, actor: Actor) -> tuple[int, PlanResult]:
+    """The plan what-ifs compare against: the approved one, else the latest; (version, its result).
+
+    Coordinators and auditors only (it holds every nation's allocations). Its warm start lets a
+    what-if re-plan quickly; NotFound when there is no plan yet.
+    """
+    require_role(actor, "coordinator", "auditor")
+    row = session.scalars(select(Plan).where(Plan.status == "approved")).first() or _latest(session)
+    if row is None:
+        raise NotFound("no plan yet: run `aidcoord plan` first, the what-if compares against it")
+    detail = get_plan(session, actor=actor, version=row.version)
+    result = PlanResult(
+        allocations=detail.allocations,
+        unmet=detail.unmet,
+        objective=row.objective,
+        lp_bound=row.lp_bound,
+        gap=row.gap,
+        weighted_fulfilment=row.weighted_fulfilment,
+        on_time_fill=row.on_time_fill,
+        build_seconds=row.build_seconds,
+        solve_seconds=row.solve_seconds,
+        solver=row.solver,
+        status=row.solver_status,
+        warm_start=_warm_start(row),
+    )
+    return row.version, result
+
+
 def diff_plans(session: Session, *, actor: Actor, before: int, after: int) -> PlanDiff:
     """Allocations added and removed, and per-requirement delivery changes, from `before` to `after`."""
     a = get_plan(session, actor=actor, version=before)

@@ -1,0 +1,1 @@
+"""What-if scenarios: named, saved sets of changes, re-planned against the baseline and compared."""
