@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import typer
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy.orm import Session
 
 from aidcoord.access.actor import SYSTEM
 from aidcoord.audit import service as audit
 from aidcoord.audit.service import AuditEntry
-from aidcoord.cli.common import (
-    console,
-    err_console,
-    errors_shown,
-    open_engine,
-    progress_bar,
-    require_current_schema,
-)
-from aidcoord.db import session_scope
+from aidcoord.cli.common import console, err_console, progress_bar, session_boundary
 
 app = typer.Typer(help="The audit trail: verify its hash chain, show its history.")
 
@@ -31,23 +20,10 @@ app = typer.Typer(help="The audit trail: verify its hash chain, show its history
 MAX_CHANGE_TEXT = 160
 
 
-@contextmanager
-def read_boundary() -> Iterator[Session]:
-    """Like cli.common.session_boundary, but a read session: verifying a long trail never blocks writers."""
-    engine = open_engine()
-    try:
-        with errors_shown():
-            require_current_schema(engine)
-            with session_scope(engine, write=False) as session:
-                yield session
-    finally:
-        engine.dispose()
-
-
 @app.command()
 def verify() -> None:
     """Recompute the hash chain; exit 1 naming the first broken record if the trail was tampered with."""
-    with read_boundary() as session, progress_bar("verifying the audit trail") as progress:
+    with session_boundary(write=False) as session, progress_bar("verifying the audit trail") as progress:
         result = audit.verify(session, actor=SYSTEM, progress=progress)
     if not result.ok:
         err_console.print(
@@ -105,7 +81,7 @@ def log_command(
     offset: int = typer.Option(0, "--offset", help="Records to skip."),
 ) -> None:
     """Show the audit history, newest first."""
-    with read_boundary() as session:
+    with session_boundary(write=False) as session:
         page = audit.list_entries(
             session,
             actor=SYSTEM,

@@ -67,13 +67,16 @@ def require_current_schema(engine: Engine) -> None:
 
 
 @contextmanager
-def session_boundary(url: str | None = None) -> Iterator[Session]:
-    """One command = one session: commit on success, roll back and report on a DomainError."""
+def session_boundary(url: str | None = None, *, write: bool = True) -> Iterator[Session]:
+    """One command = one session: commit on success, roll back and report on a DomainError.
+
+    Commands that only read pass `write=False`: on SQLite they then never block writers.
+    """
     engine = open_engine(url)
     try:
         with errors_shown():
             require_current_schema(engine)
-            with session_scope(engine) as session:
+            with session_scope(engine, write=write) as session:
                 yield session
     finally:
         engine.dispose()
