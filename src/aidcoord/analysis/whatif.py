@@ -228,9 +228,9 @@ def apply(problem: PlanningProblem, baseline: PlanResult, changes: Sequence[Chan
     # new traffic, so a hub week never has less room than the history pinned through it.
     hub_index = problem.index("hub")
     for a in pinned:
-        o, h = offer_index.get(a.offer_id), hub_index.get(a.hub_site_id)
-        if o is not None and h is not None and 0 <= a.hub_week < problem.horizon_weeks:
-            in_transit[h, a.hub_week] += a.quantity * problem.item_mass_kg[problem.offer_item[o]] / 1000.0
+        po, ph = offer_index.get(a.offer_id), hub_index.get(a.hub_site_id)
+        if po is not None and ph is not None and 0 <= a.hub_week < problem.horizon_weeks:
+            in_transit[ph, a.hub_week] += a.quantity * problem.item_mass_kg[problem.offer_item[po]] / 1000.0
     capacity = np.maximum(capacity, np.minimum(in_transit, problem.hub_capacity_t))
 
     keep = (qty > 0) & (available < problem.horizon_weeks)
