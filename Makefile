@@ -36,6 +36,8 @@ format: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/planner.py $(ARGS)
+	$(BIN)/python bench/whatif.py
+	$(BIN)/python bench/montecarlo.py
 
 migrate: $(VENV)/.installed-base
 	$(BIN)/aidcoord db upgrade

@@ -15,9 +15,13 @@ from aidcoord.db import make_engine
 from aidcoord.nations.views import router as nations_router
 from aidcoord.offers.views import router as offers_router
 from aidcoord.plans.views import router as plans_router
+from aidcoord.reference.views import router as reference_series_router
+from aidcoord.reports.risk_views import router as risk_router
+from aidcoord.reports.views import router as reports_router
 from aidcoord.requirements.views import router as requirements_router
 from aidcoord.shipments.views import router as shipments_router
 from aidcoord.sites.views import router as sites_router
+from aidcoord.whatif.views import router as whatif_router
 
 API_PREFIX = "/api/v1"
 
@@ -43,6 +47,10 @@ def create_app(database_url: str | None = None) -> FastAPI:
         offers_router,
         plans_router,
         shipments_router,
+        reference_series_router,
+        reports_router,
+        whatif_router,
+        risk_router,
         audit_router,
     ):
         app.include_router(router, prefix=API_PREFIX, responses=problems.PROBLEM_RESPONSES)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import typer
 
 from aidcoord import __version__
-from aidcoord.cli import audit, db, offers, plan, requirements, scenario, shipments, users
+from aidcoord.cli import audit, db, offers, plan, requirements, risk, scenario, shipments, users, whatif
 from aidcoord.cli.demo import demo
+from aidcoord.cli.reference import import_app
+from aidcoord.cli.reports import app as reports_app
 from aidcoord.cli.serve import serve
 
 app = typer.Typer(
@@ -24,7 +26,12 @@ app.add_typer(requirements.app, name="requirements")
 app.add_typer(offers.app, name="offers")
 app.add_typer(audit.app, name="audit")
 app.add_typer(users.users_app, name="users")
+app.add_typer(whatif.app, name="whatif")
 app.add_typer(users.tokens_app, name="tokens")
+app.add_typer(import_app, name="import")
+reports_app.command("dependency")(risk.dependency)
+reports_app.command("reliability")(risk.reliability)
+app.add_typer(reports_app, name="report")
 app.command()(demo)
 app.command()(serve)
 

@@ -8,10 +8,12 @@ from aidcoord.db.base import Base
 from aidcoord.nations import models as nations_models
 from aidcoord.offers import models as offers_models
 from aidcoord.plans import models as plans_models
+from aidcoord.reference import models as reference_models
 from aidcoord.requirements import models as requirements_models
 from aidcoord.shipments import models as shipments_models
 from aidcoord.sites import models as sites_models
 from aidcoord.training import models as training_models
+from aidcoord.whatif import models as whatif_models
 
 metadata = Base.metadata
 
@@ -24,8 +26,10 @@ __all__ = [
     "nations_models",
     "offers_models",
     "plans_models",
+    "reference_models",
     "requirements_models",
     "shipments_models",
     "sites_models",
     "training_models",
+    "whatif_models",
 ]

@@ -231,6 +231,11 @@ def _view_query(where: Sequence[ColumnElement[bool]]) -> Any:
     )
 
 
+def _value_of(row: OfferRow, unit_value: float) -> float:
+    """The offer's stated value, or quantity × the item's unit value when none was stated."""
+    return float(row.quantity * unit_value if row.value_eur is None else row.value_eur)
+
+
 def _view(row: OfferRow, capability: str, unit_value: float, allocated: int) -> OfferView:
     computed = row.value_eur is None
     return OfferView(
@@ -242,7 +247,7 @@ def _view(row: OfferRow, capability: str, unit_value: float, allocated: int) -> 
         available_week=row.available_week,
         origin_site_id=row.origin_site_id,
         status=row.status,
-        value_eur=float(row.quantity * unit_value if row.value_eur is None else row.value_eur),
+        value_eur=_value_of(row, unit_value),
         value_computed=computed,
         valuation_method=row.valuation_method,
         source=row.source,
@@ -567,3 +572,35 @@ def withdraw(
         reason=text,
     )
     return Withdrawal(offer=view, affected_requirement_ids=tuple(affected))
+
+
+# --- totals per nation (burden sharing) -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OfferValue:
+    """An offer's nation, status, value (EUR) and units the approved plan allocates, for totals."""
+
+    offer_id: str
+    nation_id: str
+    status: str
+    quantity: int
+    value_eur: float
+    allocated: int
+
+
+def values_by_offer(session: Session, *, actor: Actor) -> list[OfferValue]:
+    """Every offer's value and allocated units, for per-nation totals; not for showing offers one by one."""
+    del actor  # totals per nation are every participant's; callers aggregate before anything is shown
+    rows = session.execute(_view_query([]).order_by(OfferRow.offer_id))
+    return [
+        OfferValue(
+            offer_id=row.offer_id,
+            nation_id=row.nation_id,
+            status=row.status,
+            quantity=row.quantity,
+            value_eur=_value_of(row, unit_value),
+            allocated=int(allocated),
+        )
+        for row, _capability, unit_value, allocated in rows
+    ]

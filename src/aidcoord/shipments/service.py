@@ -610,3 +610,31 @@ def clear(session: Session, *, actor: Actor) -> None:
     session.execute(delete(ShipmentEvent))
     session.execute(delete(Shipment))
     session.flush()
+
+
+def units_by_offer(session: Session, *, actor: Actor) -> dict[str, tuple[int, int]]:
+    """Units shipped (dispatched or later, lost included) and received per offer, for per-nation totals."""
+    del actor  # totals per nation are every participant's; callers aggregate before anything is shown
+    shipped = func.coalesce(func.sum(Shipment.quantity).filter(Shipment.status != "planned"), 0)
+    received = func.coalesce(func.sum(Shipment.quantity_received), 0)
+    query = select(Shipment.offer_id, shipped, received).group_by(Shipment.offer_id)
+    return {str(offer_id): (int(s), int(r)) for offer_id, s, r in session.execute(query)}
+
+
+def settled_by_offer(session: Session, *, actor: Actor) -> dict[str, tuple[int, int]]:
+    """Per offer, units of shipments that reached an end (received or lost) and units received of them.
+
+    A delivery record: what donors' consignments that are over actually brought. For totals only.
+    """
+    del actor  # records per nation are aggregated before anything is shown
+    settled = Shipment.status.in_(("received", "lost"))
+    query = (
+        select(
+            Shipment.offer_id,
+            func.coalesce(func.sum(Shipment.quantity), 0),
+            func.coalesce(func.sum(Shipment.quantity_received), 0),
+        )
+        .where(settled)
+        .group_by(Shipment.offer_id)
+    )
+    return {str(offer_id): (int(q), int(r)) for offer_id, q, r in session.execute(query)}

@@ -1,0 +1,91 @@
+"""HTTP routes of the dependency and Monte Carlo reliability reports."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response
+
+from aidcoord.api.deps import ActorDep, SessionDep
+from aidcoord.api.exports import FILE_RESPONSES, FormatQuery, TableQuery, file_response
+from aidcoord.reports import risk
+from aidcoord.reports.risk_schemas import (
+    DependencyOut,
+    DistributionOut,
+    GroupOut,
+    ReliabilityIn,
+    ReliabilityOut,
+    RequirementOddsOut,
+    RiskOut,
+    SoleSourceOut,
+)
+
+router = APIRouter(prefix="/reports", tags=["analysis"])
+
+
+@router.get("/dependency", response_model=DependencyOut, responses=FILE_RESPONSES, summary="Donor dependency")
+def dependency(
+    session: SessionDep,
+    actor: ActorDep,
+    basis: Annotated[
+        Literal["plan", "supply"], Query(description="The baseline plan, or committed supply.")
+    ] = "plan",
+    format: FormatQuery = "json",
+    table: TableQuery = None,
+) -> Response | DependencyOut:
+    """Top donor's share, HHI, donors and single-nation requirements per capability and priority class."""
+    dep = risk.dependency_report(session, actor=actor, basis=basis)
+    if format != "json":
+        return file_response(risk.dependency_tables(dep), format, table, "dependency")
+    r = dep.report
+    return DependencyOut(
+        plan_version=dep.plan_version,
+        basis=r.basis,
+        measure=r.measure,
+        overall=GroupOut.model_validate(r.overall),
+        by_capability=[GroupOut.model_validate(g) for g in r.by_capability],
+        by_priority=[GroupOut.model_validate(g) for g in r.by_priority],
+        sole_source=[SoleSourceOut.model_validate(s) for s in r.sole_source],
+    )
+
+
+@router.post(
+    "/reliability", response_model=ReliabilityOut, responses=FILE_RESPONSES, summary="Monte Carlo reliability"
+)
+def reliability(
+    body: ReliabilityIn,
+    session: SessionDep,
+    actor: ActorDep,
+    format: FormatQuery = "json",
+    table: TableQuery = None,
+) -> Response | ReliabilityOut:
+    """Simulate the baseline plan with nations delivering by their record (or the overrides); seeded."""
+    rel = risk.reliability(
+        session,
+        actor=actor,
+        runs=body.runs,
+        seed=body.seed,
+        threshold=body.threshold,
+        probabilities=body.probabilities,
+        delay_pmf=body.delay_pmf,
+        default_delay_pmf=body.default_delay_pmf,
+    )
+    if format != "json":
+        return file_response(risk.reliability_tables(rel), format, table, "reliability")
+    res = rel.result
+    return ReliabilityOut(
+        plan_version=rel.plan_version,
+        runs=res.runs,
+        seed=res.seed,
+        threshold=res.threshold,
+        planned_fulfilment=res.planned.weighted_fulfilment,
+        planned_on_time=res.planned.on_time_fill,
+        fulfilment=DistributionOut.model_validate(res.fulfilment),
+        on_time=DistributionOut.model_validate(res.on_time),
+        probabilities=dict(rel.probabilities),
+        flagged=[RiskOut.model_validate(f) for f in res.flagged],
+        requirements=[
+            RequirementOddsOut(requirement_id=rid, p_on_time=float(a), p_as_planned=float(b))
+            for rid, a, b in zip(res.requirement_ids, res.p_on_time, res.p_as_planned, strict=True)
+        ],
+    )
