@@ -12,7 +12,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from aidcoord.access.actor import SYSTEM, Actor
+from aidcoord.access.actor import SYSTEM
 from aidcoord.cli.main import app
 from aidcoord.dataset import service as dataset
 from aidcoord.db import session_scope
@@ -20,24 +20,10 @@ from aidcoord.plans import service as plans
 from aidcoord.plans.models import Plan, PlanAllocation
 from aidcoord.scenario.generate import generate
 from aidcoord.scenario.io import write_package
+from tests.actors import AUDITOR, RECIPIENT, VIEWER, nation_officer  # noqa: F401 (re-exported)
 
 SEED = 1
 SCENARIO = generate("S", SEED)
-
-RECIPIENT = Actor("rec-1", "REC-RCP", frozenset({"recipient_officer"}), organisation_kind="recipient")
-AUDITOR = Actor("aud-1", "AUDIT", frozenset({"auditor"}), organisation_kind="auditor")
-VIEWER = Actor("vera", "AUDIT", frozenset({"viewer"}), organisation_kind="auditor")
-
-
-def nation_officer(nation: str) -> Actor:
-    """An officer of `nation`'s delegation."""
-    return Actor(
-        f"del-{nation.lower()}",
-        f"DEL-{nation}",
-        frozenset({"nation_officer"}),
-        nation_id=nation,
-        organisation_kind="nation_delegation",
-    )
 
 
 def load(session: Session) -> None:
