@@ -38,6 +38,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/planner.py $(ARGS)
 	$(BIN)/python bench/whatif.py
 	$(BIN)/python bench/montecarlo.py
+	$(BIN)/python bench/training.py
 
 migrate: $(VENV)/.installed-base
 	$(BIN)/aidcoord db upgrade

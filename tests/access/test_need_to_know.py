@@ -186,6 +186,8 @@ def _calls(world: World, who: Who) -> list[tuple[str, str, dict[str, str], dict[
         "to_site_id": HUB_1,
         "substitute_item_id": "ITM-0002",
         "credential_id": "0000000000000000",
+        "course_id": "CRS-001",
+        "need_id": "TRN-001",
     }
     bodies: dict[tuple[str, str], dict[str, Any] | None] = {
         ("patch", "/offers/{offer_id}"): {"quantity": 1},
@@ -203,6 +205,16 @@ def _calls(world: World, who: Who) -> list[tuple[str, str, dict[str, str], dict[
         ("post", "/plans"): {"method": "greedy"},
         ("post", "/auth/tokens"): {"name": "t"},
         ("post", "/auth/login"): {"user_id": who.name, "password": "not the password"},
+        ("post", "/training-plans"): {"method": "greedy"},
+        ("post", "/training/whatif"): {"withdraw_nations": [NATION_B]},
+        ("patch", "/courses/{course_id}"): {"seats": 1},
+        ("post", "/training-needs"): {
+            "specialty": "medic",
+            "trainees": 1,
+            "priority": 1,
+            "weight": 1,
+            "due_week": 1,
+        },
     }
     calls = []
     spec = world.client.get("/openapi.json").json()

@@ -100,7 +100,7 @@ def test_an_lp_stopped_near_the_optimum_reports_a_bound_within_the_tolerance(
 @settings(max_examples=25, deadline=None)
 @given(scenario=scenarios, which=st.integers(0, 100))
 def test_a_warm_started_replan_reports_a_valid_bound(scenario: Scenario, which: int) -> None:
-    """Warm starts skip phase 1 and the greedy seed: the bound must still hold (default tolerance)."""
+    """Warm starts skip phase 1 and the greedy candidate: the bound must still hold (default tolerance)."""
     first = plan(problem_from_scenario(scenario))
     offers = list(scenario.offers)
     if offers:

@@ -137,3 +137,28 @@ def test_the_cli_prints_the_comparison_and_saves(
     bad = runner.invoke(cli, ["whatif", "--cut", f"{TOP}:30"], env=env)
     assert bad.exit_code == 2
     assert "expected KEY=VALUE" in bad.output
+
+
+def test_withdrawing_courses_compares_training_too(planned: TestClient, migrated_engine: Engine) -> None:
+    body = {"changes": [{"kind": "withdraw_courses", "nation_id": "N005"}, {"kind": "delay", "weeks": 1}]}
+    answer = planned.post(f"{V1}/whatif", json=body)
+    assert answer.status_code == 200, answer.text
+    c = answer.json()
+    assert c["changes"] == ["offers of every nation delayed by 1 week"]
+    trained = c["training"]
+    assert trained["withdrawn"] == ["N005"]
+    assert trained["after"]["weighted_fulfilment"] <= trained["before"]["weighted_fulfilment"]
+    crews = next(s for s in trained["by_specialty"] if s["specialty"] == "artillery-crew")
+    assert crews["on_time_after"] < crews["on_time_before"]
+    book = load_workbook(
+        io.BytesIO(planned.post(f"{V1}/whatif", params={"format": "xlsx"}, json=body).content)
+    )
+    assert len(book.sheetnames) == 6
+    assert planned.post(f"{V1}/whatif", json={"changes": body["changes"][1:]}).json()["training"] is None
+    env = {
+        "AIDCOORD_DATABASE_URL": migrated_engine.url.render_as_string(hide_password=False),
+        "COLUMNS": "200",
+    }
+    result = CliRunner().invoke(cli, ["whatif", "--withdraw-courses", "N005"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "N005 withdraw their courses" in result.output

@@ -32,16 +32,9 @@ def _me(actor: Actor) -> MeOut:
     )
 
 
-@auth_router.post("/login", response_model=SessionOut, summary="Sign in (opens a browser session)")
-def login(body: LoginIn, request: Request, response: Response, session: SessionDep) -> SessionOut:
-    """Check the password; set the HttpOnly SameSite=Strict session cookie and return the CSRF token.
-
-    401 for an unknown user, a wrong password or a disabled user (the same answer for each).
-    """
-    rid = request_id(request)
-    request.state.request_id = rid
-    issued = service.login(session, user_id=body.user_id, password=body.password, request_id=rid)
-    actor = service.authenticate(session, secret=issued.secret, kind="session", request_id=rid)
+def set_session_cookies(request: Request, response: Response, issued: service.IssuedCredential) -> None:
+    """Set the HttpOnly SameSite=Strict session cookie and the script-readable CSRF cookie."""
+    assert issued.csrf_token is not None  # a session always has one
     secure = request.url.scheme == "https"
     max_age = service.SESSION_HOURS * 3600
     response.set_cookie(
@@ -54,7 +47,6 @@ def login(body: LoginIn, request: Request, response: Response, session: SessionD
         path="/",
     )
     # Readable by the page's script, which echoes it in X-CSRF-Token: a cross-site form cannot.
-    assert issued.csrf_token is not None
     response.set_cookie(
         CSRF_COOKIE,
         issued.csrf_token,
@@ -64,6 +56,20 @@ def login(body: LoginIn, request: Request, response: Response, session: SessionD
         secure=secure,
         path="/",
     )
+
+
+@auth_router.post("/login", response_model=SessionOut, summary="Sign in (opens a browser session)")
+def login(body: LoginIn, request: Request, response: Response, session: SessionDep) -> SessionOut:
+    """Check the password; set the HttpOnly SameSite=Strict session cookie and return the CSRF token.
+
+    401 for an unknown user, a wrong password or a disabled user (the same answer for each).
+    """
+    rid = request_id(request)
+    request.state.request_id = rid
+    issued = service.login(session, user_id=body.user_id, password=body.password, request_id=rid)
+    actor = service.authenticate(session, secret=issued.secret, kind="session", request_id=rid)
+    set_session_cookies(request, response, issued)
+    assert issued.csrf_token is not None
     return SessionOut(user=_me(actor), csrf_token=issued.csrf_token, expires_at=issued.expires_at)
 
 

@@ -9,7 +9,9 @@ A what-if is a tuple of *changes* applied to the baseline's :class:`PlanningProb
 - :class:`HubCut` — hub ``h``'s weekly throughput is multiplied by ``1 − x`` from week ``w`` (``x = 1``
   closes it);
 - :class:`IncludeAnnounced` — announced offers are planned too (the shell builds the problem with them);
-- :class:`AddOffer` — a hypothetical offer.
+- :class:`AddOffer` — a hypothetical offer;
+- :class:`WithdrawCourses` — a nation's training courses go (the shell re-plans training for it; the
+  equipment problem is unchanged).
 
 **History is kept.** A change "from week ``w``" happens while the baseline plan runs, so what the
 baseline dispatches before the earliest such week ``w₀`` has happened: those allocations are pinned
@@ -93,7 +95,14 @@ class AddOffer:
     origin_site_id: str
 
 
-Change = WithdrawNation | CutOffers | DelayOffers | HubCut | IncludeAnnounced | AddOffer
+@dataclass(frozen=True, slots=True)
+class WithdrawCourses:
+    """Nation `nation_id` withdraws its training courses (the training plan is compared; equipment is not)."""
+
+    nation_id: str
+
+
+Change = WithdrawNation | CutOffers | DelayOffers | HubCut | IncludeAnnounced | AddOffer | WithdrawCourses
 
 
 def describe(change: Change) -> str:
@@ -112,6 +121,8 @@ def describe(change: Change) -> str:
         return f"{change.hub_site_id} {what}" + (f" from week {change.from_week}" if change.from_week else "")
     if isinstance(change, IncludeAnnounced):
         return "announced offers are planned too"
+    if isinstance(change, WithdrawCourses):
+        return f"{change.nation_id} withdraws its courses"
     return (
         f"hypothetical offer {change.offer_id}: {change.quantity} × {change.item_id} from "
         f"{change.nation_id} at {change.origin_site_id}, week {change.available_week}"

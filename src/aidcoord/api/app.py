@@ -21,6 +21,8 @@ from aidcoord.reports.views import router as reports_router
 from aidcoord.requirements.views import router as requirements_router
 from aidcoord.shipments.views import router as shipments_router
 from aidcoord.sites.views import router as sites_router
+from aidcoord.training.views import router as training_router
+from aidcoord.web import routes as web
 from aidcoord.whatif.views import router as whatif_router
 
 API_PREFIX = "/api/v1"
@@ -52,6 +54,9 @@ def create_app(database_url: str | None = None) -> FastAPI:
         whatif_router,
         risk_router,
         audit_router,
+        training_router,
     ):
         app.include_router(router, prefix=API_PREFIX, responses=problems.PROBLEM_RESPONSES)
+    # The dashboard's pages at / (HTML, outside the OpenAPI document).
+    web.install(app)
     return app

@@ -52,7 +52,7 @@ def request_id(request: Request) -> str:
 
 def get_actor(
     request: Request,
-    session: Annotated[Session, Depends(get_session)],
+    session: Annotated[Session, Depends(get_session, scope="function")],
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
     cookie: Annotated[str | None, Depends(cookie_scheme)],
 ) -> Actor:
@@ -76,5 +76,7 @@ def get_actor(
     return actor
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# "function" scope: the session commits when the handler returns and before the answer is sent, so a
+# client that reads right after a write sees it (and a failed commit is an error, not a 2xx).
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 ActorDep = Annotated[Actor, Depends(get_actor)]

@@ -14,7 +14,7 @@ from aidcoord.access import service as access
 from aidcoord.access.actor import SYSTEM
 from aidcoord.api.app import create_app
 from aidcoord.cli.common import console, errors_shown, progress_bar
-from aidcoord.cli.report import print_plan_detail, print_summary
+from aidcoord.cli.report import print_plan_detail, print_summary, print_training_report
 from aidcoord.dataset import service as dataset
 from aidcoord.db import make_engine, session_scope
 from aidcoord.db.migrate import upgrade
@@ -22,6 +22,7 @@ from aidcoord.plans import service as plans
 from aidcoord.requirements import service as requirements
 from aidcoord.scenario import embedded
 from aidcoord.scenario.io import read_package
+from aidcoord.training import service as training
 
 DEMO_USERS = (
     # user, organisation, role
@@ -69,17 +70,22 @@ def demo(
                 dataset.load_scenario(session, actor=SYSTEM, scenario=scenario, progress=progress)
             with session_scope(engine) as session, progress_bar("planning nsatu") as progress:
                 plans.create_plan(session, actor=SYSTEM, progress=progress)
+            with session_scope(engine) as session, progress_bar("planning training") as progress:
+                training.create_training_plan(session, actor=SYSTEM, progress=progress)
             with session_scope(engine) as session:
                 users = _demo_users(session)
             with session_scope(engine) as session:
                 summary = dataset.summary(session, actor=SYSTEM)
                 detail = plans.get_plan(session, actor=SYSTEM)
                 reqs = requirements.list_all(session, actor=SYSTEM)
+                training_report = training.training_report(session, actor=SYSTEM)
     finally:
         engine.dispose()
     print_summary(console, summary)
     console.print()
     print_plan_detail(console, detail, reqs, top=5)
+    console.print()
+    print_training_report(console, training_report, top=5)
     console.print(f"\nDatabase: {db} (use it with AIDCOORD_DATABASE_URL=sqlite:///{db})")
     logins = Table(title="Demo users (passwords are new on every run)")
     for column in ("user", "organisation", "role", "password"):
@@ -93,6 +99,8 @@ def demo(
         highlight=False,
     )
     if not no_serve:
-        # The dashboard (a later issue) will be served here too; for now the API and its docs.
-        console.print(f"Serving on http://127.0.0.1:{port}/ (API: /api/v1, docs: /docs); Ctrl-C stops.")
+        console.print(
+            f"Dashboard: http://127.0.0.1:{port}/ (sign in with a demo user above)", highlight=False
+        )
+        console.print(f"API: http://127.0.0.1:{port}/api/v1, docs: /docs; Ctrl-C stops.", highlight=False)
         uvicorn.run(create_app(f"sqlite:///{db}"), host="127.0.0.1", port=port, log_level="warning")

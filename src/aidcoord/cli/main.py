@@ -6,6 +6,7 @@ import typer
 
 from aidcoord import __version__
 from aidcoord.cli import audit, db, offers, plan, requirements, risk, scenario, shipments, users, whatif
+from aidcoord.cli import training as training_cli
 from aidcoord.cli.demo import demo
 from aidcoord.cli.reference import import_app
 from aidcoord.cli.reports import app as reports_app
@@ -27,6 +28,7 @@ app.add_typer(offers.app, name="offers")
 app.add_typer(audit.app, name="audit")
 app.add_typer(users.users_app, name="users")
 app.add_typer(whatif.app, name="whatif")
+app.add_typer(training_cli.app, name="training")
 app.add_typer(users.tokens_app, name="tokens")
 app.add_typer(import_app, name="import")
 reports_app.command("dependency")(risk.dependency)

@@ -12,6 +12,7 @@ from aidcoord.dataset.service import DatasetSummary, LoadCounts
 from aidcoord.planning import REASONS, PlanResult, Unmet
 from aidcoord.plans.service import PlanDetail, PlanDiff, PlanFigures, PlanSummary
 from aidcoord.scenario.model import Requirement
+from aidcoord.training.service import TrainingReport, capabilities_without_crews
 
 
 def eur(value: float) -> str:
@@ -254,3 +255,85 @@ def print_plan_diff(console: Console, diff: PlanDiff) -> None:
         console.print(table)
         if len(diff.requirements) > 50:
             console.print(f"… and {len(diff.requirements) - 50} more requirements")
+
+
+def print_training_report(console: Console, report: TrainingReport, top: int = 10) -> None:
+    """Print a training plan: figures against greedy, fill per specialty and nation, at risk, unmet, crews."""
+    s = report.summary
+    console.print(
+        f"[bold]Training plan version {s.version}[/] ({s.method}) by {s.created_by} at "
+        f"{s.created_at:%Y-%m-%d %H:%M} UTC; {s.assignments:,} assignments; "
+        f"solve {s.solve_seconds:.2f} s ({s.solver}, {s.solver_status})"
+    )
+    figures = [
+        ("training plan", PlanFigures(**dataclasses.asdict(s.figures))),
+        ("greedy", PlanFigures(**dataclasses.asdict(s.baseline)) if s.baseline else None),
+    ]
+    console.print(_figures_table("Training plan against the greedy baseline", figures))
+    fill = Table(title="Training fill by specialty (trainees)")
+    for column in ("specialty", "needed", "on time", "late", "on-time fill"):
+        fill.add_column(column, justify="left" if column == "specialty" else "right")
+    for row in report.by_specialty:
+        fill.add_row(row.specialty, f"{row.needed:,}", f"{row.on_time:,}", f"{row.late:,}", pct(row.fill))
+    console.print(fill)
+    seats = Table(title="Seats by offering nation")
+    for column in ("nation", "courses", "seats offered", "seats used", "on time", "use"):
+        seats.add_column(column, justify="left" if column == "nation" else "right")
+    for n in report.by_nation:
+        seats.add_row(
+            n.nation_id,
+            str(n.courses),
+            f"{n.seats_offered:,}",
+            f"{n.seats_used:,}",
+            f"{n.on_time:,}",
+            pct(n.use),
+        )
+    console.print(seats)
+    if report.at_risk:
+        risk = Table(
+            title=f"Trainees at risk of missing their due week (first {min(top, len(report.at_risk))})"
+        )
+        for column in (
+            "need",
+            "specialty",
+            "priority",
+            "due",
+            "trainees",
+            "on time",
+            "no slack",
+            "late",
+            "none",
+        ):
+            risk.add_column(column, justify="left" if column in ("need", "specialty") else "right")
+        for r in report.at_risk[:top]:
+            risk.add_row(
+                r.need_id,
+                r.specialty,
+                str(r.priority),
+                str(r.due_week),
+                f"{r.trainees:,}",
+                f"{r.on_time:,}",
+                f"{r.at_risk:,}",
+                f"{r.late:,}",
+                f"{r.not_trained:,}",
+            )
+        console.print(risk)
+    if report.unmet:
+        console.print("[bold]Training needs not met on time[/]")
+        for u in report.unmet[:top]:
+            console.print(f"- [italic]{u.reason}[/]: {u.explanation}", highlight=False)
+    if report.equipment_plan_version is None:
+        console.print("No equipment plan yet: crews are compared with equipment arrivals once one exists.")
+    elif report.without_crews:
+        crews = Table(
+            title=f"Capabilities arriving without crews (equipment plan {report.equipment_plan_version})"
+        )
+        for column in ("capability", "requirements", "units", "crews short"):
+            crews.add_column(column, justify="left" if column == "capability" else "right")
+        for capability, count, units, short in capabilities_without_crews(report.without_crews):
+            crews.add_row(capability, str(count), f"{units:,}", f"{short:,}")
+        console.print(crews)
+    else:
+        console.print(
+            f"Every crewed requirement of equipment plan {report.equipment_plan_version} has crews on arrival"
+        )

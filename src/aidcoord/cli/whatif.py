@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import typer
@@ -10,6 +11,7 @@ from rich.table import Table
 from aidcoord.access.actor import SYSTEM
 from aidcoord.analysis import whatif as core
 from aidcoord.cli.common import console, errors_shown, progress_bar, session_boundary
+from aidcoord.cli.training import print_training_comparison
 from aidcoord.errors import Problem, ValidationFailed
 from aidcoord.export import to_csv, to_xlsx
 from aidcoord.whatif import service
@@ -59,6 +61,7 @@ def build_changes(
     close_hub: list[str],
     include_announced: bool,
     add_offer: list[str],
+    withdraw_courses: Sequence[str] = (),
 ) -> list[core.Change]:
     """The changes the command line describes (ValidationFailed names each malformed option)."""
     changes: list[core.Change] = [core.WithdrawNation(n, from_week) for n in withdraw]
@@ -88,6 +91,7 @@ def build_changes(
         changes.append(
             core.AddOffer(oid, nation, item, _weeks("--add-offer", qty), _weeks("--add-offer", week), origin)
         )
+    changes += [core.WithdrawCourses(n) for n in withdraw_courses]
     return changes
 
 
@@ -141,6 +145,8 @@ def print_outcome(outcome: WhatIfOutcome, top: int = 10) -> None:
                 closers or "nothing left",
             )
         console.print(table)
+    if outcome.training is not None:
+        print_training_comparison(outcome.training)
     console.print(f"Re-planned in {outcome.seconds:.2f} s ({outcome.solver_status}).", highlight=False)
 
 
@@ -166,6 +172,7 @@ def whatif_command(
     close_hub: list[str] = typer.Option([], "--close-hub", help="Close a hub (repeatable)."),
     include_announced: bool = typer.Option(False, "--include-announced", help="Plan announced offers too."),
     add_offer: list[str] = typer.Option([], "--add-offer", help="ID,NATION,ITEM,QUANTITY,WEEK,ORIGIN."),
+    withdraw_courses: list[str] = typer.Option([], "--withdraw-courses", help="Nation whose courses go."),
     save: str | None = typer.Option(None, "--save", help="Also save these changes under this name."),
     time_limit: float = typer.Option(60.0, "--time-limit", help="Seconds the re-plan may take."),
     csv_dir: Path | None = typer.Option(None, "--csv", help="Write the report's tables as CSV files here."),
@@ -184,6 +191,7 @@ def whatif_command(
             close_hub=close_hub,
             include_announced=include_announced,
             add_offer=add_offer,
+            withdraw_courses=withdraw_courses,
         )
     _run(changes, save, time_limit, csv_dir, xlsx)
 

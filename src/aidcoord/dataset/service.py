@@ -44,6 +44,7 @@ class LoadCounts:
     courses: int
     training_needs: int
     organisations: int
+    specialty_substitutes: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +176,12 @@ def load_scenario(
         ("courses", lambda: training.add_courses(session, actor=actor, courses=scenario.courses)),
         ("training_needs", lambda: training.add_needs(session, actor=actor, needs=scenario.training_needs)),
         (
+            "specialty_substitutes",
+            lambda: training.add_substitutes(
+                session, actor=actor, substitutes=scenario.specialty_substitutes
+            ),
+        ),
+        (
             "organisations",
             lambda: access.add_many(session, actor=actor, organisations=_derived_organisations(scenario)),
         ),
@@ -206,6 +213,18 @@ def _dataset(session: Session) -> Dataset:
     return row
 
 
+def planning_settings(session: Session, *, actor: Actor) -> PlanningSettings:
+    """The loaded scenario's planning settings (week 0, horizon, decay, cost weight); every participant's."""
+    del actor
+    row = _dataset(session)
+    return PlanningSettings(
+        start_date=row.start_date,
+        horizon_weeks=row.horizon_weeks,
+        lateness_decay_per_week=row.lateness_decay_per_week,
+        transport_cost_weight=row.transport_cost_weight,
+    )
+
+
 def horizon_weeks(session: Session, *, actor: Actor) -> int:
     """How many weeks the loaded scenario plans over (every participant may know)."""
     del actor
@@ -234,6 +253,7 @@ def export_scenario(session: Session, *, actor: Actor) -> Scenario:
         offers=tuple(offers.list_all(session, actor=actor)),
         courses=tuple(training.list_courses(session, actor=actor)),
         training_needs=tuple(training.list_needs(session, actor=actor)),
+        specialty_substitutes=tuple(training.list_substitutes(session, actor=actor)),
         meta=dict(row.meta),
     )
 

@@ -20,7 +20,7 @@ from collections.abc import Callable
 import numpy as np
 
 from aidcoord.planning.explain import explain
-from aidcoord.planning.network import last_useful_arrivals
+from aidcoord.planning.network import first_weeks_with_room, last_useful_arrivals
 from aidcoord.planning.pins import resolve_pins
 from aidcoord.planning.problem import FloatArray, IntArray, PlanningProblem
 from aidcoord.planning.result import AllocationArrays, PlanResult, evaluate
@@ -35,12 +35,15 @@ def greedy_allocate(
 ) -> AllocationArrays:
     """The greedy's allocations given residual offer and requirement quantities and hub throughput.
 
-    The arrays are copied, not changed.
+    The arrays are copied, not changed. Per requirement, the candidates are its compatible offers ×
+    hubs; a candidate's earliest departure with room is its first hub week ``s ≥ t_min + L₁`` whose
+    residual throughput holds one unit (``t = s − L₁``, useful while ``t ≤ t_max``), found for all
+    candidates at once from a suffix minimum over the weeks with room per (unit mass, hub).
     """
     offer_res = offer_left.copy()
     req_res = req_left.copy()
     cap = capacity_left.copy()
-    horizon = problem.horizon_weeks
+    n_hubs = problem.n_hubs
     hubs = problem.hub_site
     a_max = last_useful_arrivals(problem)
     by_item: dict[int, list[int]] = {}
@@ -51,7 +54,34 @@ def greedy_allocate(
         key=lambda r: (-float(problem.req_weight[r]), int(problem.req_due[r]), problem.req_ids[r]),
     )
     out: list[tuple[int, int, int, int, int]] = []
-    weeks = np.arange(horizon, dtype=np.int64)
+    # the (offer, hub) candidates of a requirement's item, without what depends on the requirement
+    # (its delivery site and due week); requirements of one item share them
+    cache: dict[int, tuple[IntArray, ...] | None] = {}
+
+    def candidates(item: int) -> tuple[IntArray, ...] | None:
+        if item not in cache:
+            compat = problem.compatible_items(item)
+            offers = np.array([o for j in compat for o in by_item.get(j, [])], dtype=np.int64)
+            if offers.size == 0 or n_hubs == 0:
+                cache[item] = None
+            else:
+                sub = np.array([k > 0 for k, j in enumerate(compat) for _ in by_item.get(j, [])])
+                o_c = np.repeat(offers, n_hubs)
+                h_c = np.tile(np.arange(n_hubs, dtype=np.int64), offers.size)
+                origin = problem.offer_origin[o_c]
+                l1 = problem.lane_lead[origin, hubs[h_c]]
+                tmin = np.maximum(problem.offer_available[o_c], 0)
+                ok = l1 >= 0
+                cache[item] = (
+                    o_c[ok],
+                    np.repeat(sub.astype(np.int64), n_hubs)[ok],
+                    h_c[ok],
+                    l1[ok],
+                    tmin[ok],
+                    origin[ok],
+                )
+        return cache[item]
+
     for done, r in enumerate(order):
         if progress is not None and done % 256 == 0:
             progress("greedy", done / max(len(order), 1))
@@ -59,39 +89,34 @@ def greedy_allocate(
         if left <= 0:
             continue
         site = int(problem.req_site[r])
-        compat = problem.compatible_items(int(problem.req_item[r]))
-        offers = np.array([o for j in compat for o in by_item.get(j, [])], dtype=np.int64)
-        if offers.size == 0 or problem.n_hubs == 0:
+        found = candidates(int(problem.req_item[r]))
+        if found is None:
             continue
-        sub = np.array([k > 0 for k, j in enumerate(compat) for _ in by_item.get(j, [])], dtype=np.bool_)
-        # candidates (offer, hub)
-        o_c = np.repeat(offers, problem.n_hubs)
-        sub_c = np.repeat(sub, problem.n_hubs)
-        h_c = np.tile(np.arange(problem.n_hubs, dtype=np.int64), offers.size)
-        origin = problem.offer_origin[o_c]
-        l1 = problem.lane_lead[origin, hubs[h_c]]
-        l2 = problem.lane_lead[hubs[h_c], site]
-        tmin = np.maximum(problem.offer_available[o_c], 0)
+        o_c, sub_c, h_c, l1, tmin, origin = found
+        l2 = problem.lane_lead[hubs, site][h_c]
         tmax = int(a_max[r]) - l1 - l2
-        ok = (l1 >= 0) & (l2 >= 0) & (tmin <= tmax) & (offer_res[o_c] > 0)
-        o_c, sub_c, h_c, l1, l2, tmin, tmax = (a[ok] for a in (o_c, sub_c, h_c, l1, l2, tmin, tmax))
-        mass = problem.item_mass_kg[problem.offer_item[o_c]] / 1000.0
-        unit_cost = mass * (
-            problem.lane_cost[problem.offer_origin[o_c], hubs[h_c]] + problem.lane_cost[hubs[h_c], site]
+        ok = (l2 >= 0) & (tmin <= tmax) & (offer_res[o_c] > 0)
+        o_c, sub_c, h_c, l1, l2, tmin, tmax, origin = (
+            x[ok] for x in (o_c, sub_c, h_c, l1, l2, tmin, tmax, origin)
         )
-        window = (weeks[None, :] >= tmin[:, None]) & (weeks[None, :] <= tmax[:, None])
-        hub_week = np.minimum(weeks[None, :] + l1[:, None], horizon - 1)
+        mass = problem.item_mass_kg[problem.offer_item[o_c]] / 1000.0
+        unit_cost = mass * (problem.lane_cost[origin, hubs[h_c]] + problem.lane_cost[hubs[h_c], site])
+        # hub weeks: the earliest departure ships through s_lo, the latest useful one through s_hi
+        s_lo = tmin + l1
+        s_hi = tmax + l1
+        masses, mass_ix = np.unique(mass, return_inverse=True)
         while left > 0 and o_c.size:
-            fits = window & (cap[h_c[:, None], hub_week] + 1e-9 >= mass[:, None])
-            fits &= (offer_res[o_c] > 0)[:, None]
-            has = fits.any(axis=1)
+            # each candidate's first hub week s ≥ s_lo with room for one unit: one look-up, not a scan
+            s_first = first_weeks_with_room(cap, masses)[mass_ix, h_c, s_lo]
+            has = (s_first <= s_hi) & (offer_res[o_c] > 0)
             if not has.any():
                 break
-            t_first = np.argmax(fits, axis=1)
-            arrive = np.where(has, t_first + l1 + l2, np.iinfo(np.int64).max)
-            best = int(np.lexsort((h_c, o_c, unit_cost, sub_c, arrive))[0])
-            o, h, t = int(o_c[best]), int(h_c[best]), int(t_first[best])
-            s = t + int(l1[best])
+            # earliest arrival first; the other keys only among the candidates that tie on it
+            arrive = s_first + l2
+            tied = np.flatnonzero(has & (arrive == arrive[has].min()))
+            best = int(tied[np.lexsort((h_c[tied], o_c[tied], unit_cost[tied], sub_c[tied]))[0]])
+            o, h, s = int(o_c[best]), int(h_c[best]), int(s_first[best])
+            t = s - int(l1[best])
             m = float(mass[best])
             q = min(int(offer_res[o]), left, math.floor((cap[h, s] + 1e-9) / m))
             out.append((o, r, h, t, q))

@@ -70,6 +70,19 @@ class Network:
         return np.asarray(self.rt_weight[routes] * v - self.rt_cost[routes], dtype=np.float64)
 
 
+def first_weeks_with_room(capacity_t: FloatArray, masses: FloatArray) -> IntArray:
+    """``F[k, h, s]``: the first hub week ``s' ≥ s`` whose throughput left holds one unit of mass
+    ``masses[k]`` (tonnes), that is ``capacity_t[h, s'] + 1e-9 ≥ masses[k]``; ``T`` where none does.
+
+    A suffix minimum over the weeks with room, so that finding the first week with room of many
+    candidates costs one look-up each instead of a scan of their windows.
+    """
+    horizon = int(capacity_t.shape[1])
+    room = capacity_t[None, :, :] + 1e-9 >= np.asarray(masses, dtype=np.float64)[:, None, None]
+    weeks = np.where(room, np.arange(horizon, dtype=np.int64), horizon)
+    return np.asarray(np.minimum.accumulate(weeks[:, :, ::-1], axis=2)[:, :, ::-1], dtype=np.int64)
+
+
 def last_useful_arrivals(problem: PlanningProblem) -> IntArray:
     """Per requirement, ``a_max(r)``: the latest arrival week ``≤ T − 1`` with ``v(a, due) > 0``."""
     return np.fromiter(

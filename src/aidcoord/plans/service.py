@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, insert, or_, select, true, update
+from sqlalchemy import ColumnElement, false, func, insert, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from aidcoord.access.actor import Actor, require_role, scope_of
@@ -442,6 +442,30 @@ def baseline_result(session: Session, *, actor: Actor) -> tuple[int, PlanResult]
         warm_start=_warm_start(row),
     )
     return row.version, result
+
+
+def arrivals_by_requirement(
+    session: Session, *, actor: Actor
+) -> tuple[int | None, dict[str, tuple[int, int]]]:
+    """The approved plan (else the latest): its version and, per requirement, (first arrival week, units).
+
+    Totals per requirement over every nation's live allocations, which every participant may see (as the
+    plan's unmet requirements); no offer leaves this function.
+    """
+    del actor
+    row = session.scalars(select(Plan).where(Plan.status == "approved")).first() or _latest(session)
+    if row is None:
+        return None, {}
+    query = (
+        select(
+            PlanAllocation.requirement_id,
+            func.min(PlanAllocation.arrive_week),
+            func.sum(PlanAllocation.quantity),
+        )
+        .where(PlanAllocation.plan_id == row.plan_id, PlanAllocation.invalidated.is_(false()))
+        .group_by(PlanAllocation.requirement_id)
+    )
+    return row.version, {rid: (int(week), int(units)) for rid, week, units in session.execute(query)}
 
 
 def diff_plans(session: Session, *, actor: Actor, before: int, after: int) -> PlanDiff:

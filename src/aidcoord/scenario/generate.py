@@ -24,6 +24,7 @@ from aidcoord.scenario.model import (
     Requirement,
     Scenario,
     Site,
+    SpecialtySubstitute,
     Substitute,
     TrainingNeed,
 )
@@ -400,6 +401,17 @@ def _training(
     return tuple(courses), tuple(needs)
 
 
+def _specialty_substitutes(seed: int) -> tuple[SpecialtySubstitute, ...]:
+    """Two pairs of related specialties whose graduates may fill each other's needs (one way).
+
+    Drawn from a generator of their own, so that adding them changed nothing else a seed gives.
+    """
+    rng = np.random.default_rng([seed, 7])
+    order = rng.permutation(len(_SPECIALTIES))
+    pairs = {(_SPECIALTIES[int(order[2 * k])], _SPECIALTIES[int(order[2 * k + 1])]) for k in range(2)}
+    return tuple(SpecialtySubstitute(a, b) for a, b in sorted(pairs))
+
+
 def generate(size: str, seed: int) -> Scenario:
     """A synthetic scenario of `size` (S, M, L, XL); the same size and seed always give the same one."""
     if size not in SIZES:
@@ -432,6 +444,7 @@ def generate(size: str, seed: int) -> Scenario:
         offers=offers,
         courses=courses,
         training_needs=needs,
+        specialty_substitutes=_specialty_substitutes(seed),
         title=f"Synthetic scenario, size {size}, seed {seed}",
         meta=meta,
     )

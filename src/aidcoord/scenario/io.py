@@ -35,6 +35,7 @@ from aidcoord.scenario.model import (
     Requirement,
     Scenario,
     Site,
+    SpecialtySubstitute,
     Substitute,
     TrainingNeed,
 )
@@ -270,6 +271,14 @@ TABLES: tuple[Table, ...] = (
         ("need_id",),
         required=False,
     ),
+    Table(
+        "specialty_substitutes",
+        "specialty_substitutes.csv",
+        SpecialtySubstitute,
+        (_id("specialty"), _id("substitute_specialty")),
+        ("specialty", "substitute_specialty"),
+        required=False,
+    ),
 )
 
 TABLES_BY_RESOURCE: Mapping[str, Table] = {t.resource: t for t in TABLES}
@@ -430,6 +439,15 @@ def _row_problems(table: Table, file: str, row: int, record: Any, horizon: int |
                 "substitute_item_id",
             )
         )
+    elif isinstance(record, SpecialtySubstitute) and record.specialty == record.substitute_specialty:
+        out.append(
+            Problem(
+                f"a specialty cannot be its own substitute, got '{record.specialty}'",
+                file,
+                row,
+                "substitute_specialty",
+            )
+        )
     week_column = _HORIZON_COLUMNS.get(table.resource)
     if week_column is not None and horizon is not None:
         week = getattr(record, week_column)
@@ -517,7 +535,9 @@ def _cross_problems(tables: Mapping[str, _Rows], files: Mapping[str, str]) -> li
 
 def _pair(table: Table, key: tuple[Any, ...]) -> str:
     """A two-column key in words: `lane 'A'→'B'`."""
-    noun = "lane" if table.resource == "lanes" else "substitute pair"
+    noun = {"lanes": "lane", "specialty_substitutes": "specialty substitute pair"}.get(
+        table.resource, "substitute pair"
+    )
     return f"{noun} '{key[0]}'→'{key[1]}'"
 
 
@@ -866,6 +886,7 @@ def _load(path: Path) -> tuple[Scenario | None, list[Problem]]:
         offers=rows("offers"),
         courses=rows("courses"),
         training_needs=rows("training_needs"),
+        specialty_substitutes=rows("specialty_substitutes"),
         title=header.title,
         meta=header.meta or {},
     )

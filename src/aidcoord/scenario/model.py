@@ -131,6 +131,15 @@ class TrainingNeed:
 
 
 @dataclass(frozen=True, slots=True)
+class SpecialtySubstitute:
+    """Trainees of `substitute_specialty` may fill a training need for `specialty`, one for one."""
+
+    specialty: str
+    substitute_specialty: str
+    extra: Extra = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class PlanningSettings:
     """The `planning` block of datapackage.json: week 0's Monday, horizon T, decay δ, cost weight λ."""
 
@@ -155,6 +164,7 @@ class Scenario:
     offers: tuple[Offer, ...]
     courses: tuple[Course, ...] = ()
     training_needs: tuple[TrainingNeed, ...] = ()
+    specialty_substitutes: tuple[SpecialtySubstitute, ...] = ()
     title: str = ""
     meta: Mapping[str, Any] = field(default_factory=dict)
     """Other top-level keys of datapackage.json (sources, licences, notes), kept as they are."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import datetime as dt
 import io
 import math
@@ -33,6 +34,7 @@ from aidcoord.scenario.model import (
     Requirement,
     Scenario,
     Site,
+    SpecialtySubstitute,
     Substitute,
     TrainingNeed,
 )
@@ -765,6 +767,38 @@ _SPECIALTIES: tuple[tuple[str, int, tuple[int, int], tuple[int, int], tuple[str,
     ("logistics", 5, (50, 120), (4, 6), ("DEU", "NLD", "POL", "CZE", "SWE")),
 )
 
+_SPECIALTY_SUBSTITUTES: tuple[tuple[str, str], ...] = (
+    # need's specialty, specialty whose graduates may fill it
+    ("air-defence-maintainer", "air-defence-operator"),
+    ("drone-operator", "artillery-crew"),
+)
+"""Illustrative: operators take over first-line maintenance; artillery crews fly spotting drones."""
+
+_CREWED: dict[tuple[str, str], str] = {
+    ("air-defence", "weapon system"): "air-defence-operator",
+    ("air-defence", "vehicle"): "air-defence-operator",
+    ("air-defence", "sensor"): "air-defence-operator",
+    ("artillery", "weapon system"): "artillery-crew",
+    ("armour", "vehicle"): "armour-crew",
+    ("drones", "drone"): "drone-operator",
+    ("drones", "equipment"): "drone-operator",
+    ("demining", "equipment"): "demining",
+    ("demining", "vehicle"): "demining",
+    ("medical", "vehicle"): "combat-medic",
+    ("logistics", "vehicle"): "logistics",
+}
+"""The specialty a requirement's equipment needs trained crews of, by (capability, category)."""
+
+
+def _with_specialty(requirements: Sequence[Requirement], items: Sequence[Item]) -> tuple[Requirement, ...]:
+    """Requirements with the `specialty` extra column: the crews their equipment needs (blank: none)."""
+    kind = {i.item_id: (i.capability, i.category) for i in items}
+    return tuple(
+        dataclasses.replace(r, extra={**r.extra, "specialty": _CREWED.get(kind[r.item_id], "")})
+        for r in requirements
+    )
+
+
 _TRAINING_NEED_RATIO: dict[int, float] = {1: 1.3, 2: 1.2, 3: 1.0, 4: 0.9, 5: 0.8}
 _TRAINING_WEIGHT: dict[int, float] = {1: 10.0, 2: 6.0, 3: 3.0, 4: 2.0, 5: 1.0}
 """Weight per trainee by priority class."""
@@ -855,7 +889,8 @@ _ILLUSTRATIVE: tuple[str, ...] = (
     "sites.csv: the Romanian hub's location and its capacity of 1,200 t a week",
     "lanes.csv: lead times and costs from great-circle distances (road x1.25 at 700 km a week, "
     "handling included; overseas depots add sea lift to a European port)",
-    "courses.csv and training_needs.csv",
+    "courses.csv, training_needs.csv and specialty_substitutes.csv",
+    "requirements.csv: the specialty column (the crews a requirement's equipment needs trained)",
     "nations.csv: Ukraine's GDP and defence share are left blank (not in the reference data)",
 )
 
@@ -891,6 +926,7 @@ def build_nsatu() -> Scenario:
     offers = _offers(rng, shares, depots)
     requirements = _requirements(rng, offers)
     courses, needs = _training(rng, depots)
+    items = _items()
     meta: dict[str, Any] = {
         "description": "A year of multinational security assistance to Ukraine coordinated NSATU-style: "
         "real participants, donor value shares and hub throughput; illustrative catalogue, pledges, "
@@ -905,12 +941,13 @@ def build_nsatu() -> Scenario:
         nations=_nations(kiel, donors),
         sites=sites,
         lanes=_lanes(sites),
-        items=_items(),
+        items=items,
         substitutes=tuple(Substitute(a, b) for a, b in _SUBSTITUTES),
-        requirements=requirements,
+        requirements=_with_specialty(requirements, items),
         offers=offers,
         courses=courses,
         training_needs=needs,
+        specialty_substitutes=tuple(SpecialtySubstitute(a, b) for a, b in _SPECIALTY_SUBSTITUTES),
         title=TITLE,
         meta=meta,
     )

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from aidcoord.analysis.whatif import GroupFigures
 from aidcoord.export import Cell, ReportTable
+from aidcoord.training import service as training
 from aidcoord.whatif.service import WhatIfOutcome
 
 SOURCE = "aidcoord what-if: re-planned with HiGHS against plan version {version}"
@@ -89,4 +90,7 @@ def tables(outcome: WhatIfOutcome) -> list[ReportTable]:
         tuple(unmet_rows),
         source,
     )
-    return [summary, groups("by capability", c.by_capability), groups("by priority", c.by_priority), unmet]
+    out = [summary, groups("by capability", c.by_capability), groups("by priority", c.by_priority), unmet]
+    if outcome.training is not None:
+        out += training.comparison_tables(outcome.training)
+    return out

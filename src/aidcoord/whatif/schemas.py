@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from aidcoord.training.schemas import TrainingComparisonOut
+
 
 class _Change(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -63,8 +65,16 @@ class AddOfferIn(_Change):
     origin_site_id: str
 
 
+class WithdrawCoursesIn(_Change):
+    """A nation withdraws its training courses (training is re-planned and compared)."""
+
+    kind: Literal["withdraw_courses"]
+    nation_id: str
+
+
 ChangeIn = Annotated[
-    WithdrawIn | CutIn | DelayIn | HubCutIn | IncludeAnnouncedIn | AddOfferIn, Field(discriminator="kind")
+    WithdrawIn | CutIn | DelayIn | HubCutIn | IncludeAnnouncedIn | AddOfferIn | WithdrawCoursesIn,
+    Field(discriminator="kind"),
 ]
 
 
@@ -159,3 +169,6 @@ class ComparisonOut(BaseModel):
     gap_after: float | None
     solver_status: str
     seconds: float
+    training: TrainingComparisonOut | None = Field(
+        default=None, description="The training what-if, when courses are withdrawn."
+    )

@@ -25,7 +25,9 @@ from aidcoord.catalog import service as catalog
 from aidcoord.dataset import service as dataset
 from aidcoord.errors import Conflict, NotFound, Problem, refuse_invalid
 from aidcoord.planning import PlanOptions, plan
+from aidcoord.planning.training import TrainingComparison
 from aidcoord.plans import service as plans
+from aidcoord.training import service as training
 from aidcoord.whatif.models import SavedWhatIf
 
 Progress = Callable[[str, float], None]
@@ -42,6 +44,7 @@ KINDS: dict[str, type[core.Change]] = {
     "hub_cut": core.HubCut,
     "include_announced": core.IncludeAnnounced,
     "add_offer": core.AddOffer,
+    "withdraw_courses": core.WithdrawCourses,
 }
 
 
@@ -75,6 +78,7 @@ class WhatIfOutcome:
     gap_after: float | None
     solver_status: str
     seconds: float
+    training: TrainingComparison | None = None
 
 
 def run(
@@ -87,6 +91,8 @@ def run(
 ) -> WhatIfOutcome:
     """Apply `changes` to the current state, re-plan (warm-started from the baseline) and compare.
 
+    Courses withdrawn (`WithdrawCourses`) re-plan training too, compared in `training`.
+
     The baseline is the approved plan, else the latest (plans.baseline_result). WhatIfInvalid (422)
     names a change that does not fit the data; NotFound when there is no plan yet.
     """
@@ -94,6 +100,8 @@ def run(
     if not changes:
         refuse_invalid("what-if", [Problem("at least one change is needed", column="changes")])
     started = time.perf_counter()
+    courses_withdrawn = [c.nation_id for c in changes if isinstance(c, core.WithdrawCourses)]
+    changes = [c for c in changes if not isinstance(c, core.WithdrawCourses)]
     version, baseline = plans.baseline_result(session, actor=actor)
     problem = plans.current_problem(session, actor=actor)
     announced = any(isinstance(c, core.IncludeAnnounced) for c in changes)
@@ -117,6 +125,11 @@ def run(
         candidate_status=status,
         excluded_nations=withdrawn,
     )
+    trained = (
+        training.training_whatif(session, actor=actor, withdraw_nations=courses_withdrawn)
+        if courses_withdrawn
+        else None
+    )
     if progress is not None:
         progress("compared", 1.0)
     return WhatIfOutcome(
@@ -127,6 +140,7 @@ def run(
         gap_after=result.gap,
         solver_status=result.status,
         seconds=time.perf_counter() - started,
+        training=trained,
     )
 
 

@@ -9,6 +9,7 @@ from pydantic import TypeAdapter
 
 from aidcoord.api.deps import ActorDep, SessionDep
 from aidcoord.api.exports import FILE_RESPONSES, FormatQuery, TableQuery, file_response
+from aidcoord.training.views import comparison_out
 from aidcoord.whatif import service
 from aidcoord.whatif.report import tables
 from aidcoord.whatif.schemas import ChangeIn, ComparisonOut, SavedIn, SavedOut, WhatIfIn
@@ -34,6 +35,7 @@ def _out(outcome: WhatIfOutcome) -> ComparisonOut:
             "gap_after": outcome.gap_after,
             "solver_status": outcome.solver_status,
             "seconds": outcome.seconds,
+            "training": comparison_out(outcome.training) if outcome.training is not None else None,
         }
     )
 
