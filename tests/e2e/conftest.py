@@ -28,6 +28,7 @@ from aidcoord.plans import service as plans
 from aidcoord.scenario import embedded
 from aidcoord.scenario.io import read_package
 from aidcoord.shipments import service as shipments
+from aidcoord.training import service as training
 
 CHROMIUM = Path("/usr/bin/chromium")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -55,7 +56,7 @@ class Live:
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    """NSATU loaded, planned (v1 optimiser, approved, shipped; v2 greedy draft), users, and uvicorn."""
+    """NSATU loaded, planned (v1 optimiser approved, shipped; v2 greedy), a training plan, users, uvicorn."""
     url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'dashboard.db'}"
     engine = make_engine(url)
     try:
@@ -70,6 +71,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
             shipments.create_from_approved_plan(session, actor=SYSTEM)
         with session_scope(engine) as session:
             plans.create_plan(session, actor=SYSTEM, method="greedy")
+        with session_scope(engine) as session:
+            training.create_training_plan(session, actor=SYSTEM, method="optimiser")
         with session_scope(engine) as session:
             for role, (user_id, organisation_id) in USERS.items():
                 access.add_user(

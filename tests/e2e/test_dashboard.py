@@ -9,7 +9,17 @@ import pytest
 from tests.e2e.conftest import PASSWORD, SCREENSHOTS, USERS, Watch
 
 ANALYST_PAGES = ("/dependency", "/whatif")
-PAGES = ("/", "/map", "/requirements", "/pledges", "/plan", "/shipments", "/burden", *ANALYST_PAGES)
+PAGES = (
+    "/",
+    "/map",
+    "/requirements",
+    "/pledges",
+    "/plan",
+    "/shipments",
+    "/burden",
+    "/training",
+    *ANALYST_PAGES,
+)
 NAMES = {"/": "overview"}
 
 
@@ -101,6 +111,23 @@ def test_overview_figures_are_the_apis(page: Any) -> None:
     assert page.text_content("#fulfilment-greedy") == pct(summary["baseline"]["weighted_fulfilment"])
     assert page.text_content("#on-time-greedy") == pct(summary["baseline"]["on_time_fill"])
     assert page.locator("#urgent tbody tr").count() == min(5, summary["unmet"])
+
+
+@pytest.mark.parametrize("role", ["coordinator", "hub_operator"])
+def test_training_figures_are_the_apis(page: Any, role: str) -> None:
+    sign_in(page, role)
+    page.goto("/training")
+    charts_drawn(page)
+    report = api(page, "/reports/training")
+    figures = report["summary"]["figures"]
+    assert int(page.text_content("#training-version") or "0") == report["summary"]["version"]
+    assert page.text_content("#training-fulfilment") == pct(figures["weighted_fulfilment"])
+    assert page.text_content("#training-on-time") == pct(figures["on_time_fill"])
+    assert report["by_specialty"]
+    for fill in report["by_specialty"]:
+        row = page.locator(f"#training-specialties tr[data-specialty='{fill['specialty']}'] td.fill")
+        assert row.text_content() == pct(fill["fill"])
+    assert int(page.text_content("#course-total") or "") == api(page, "/courses?limit=1")["total"]
 
 
 def test_requirement_counts_are_the_apis(page: Any) -> None:

@@ -9,6 +9,7 @@ from aidcoord.analysis.dependency import DependencyReport
 from aidcoord.planning.problem import Allocation
 from aidcoord.plans.service import PlanDetail
 from aidcoord.reports.burden import BurdenReport
+from aidcoord.training.service import SpecialtyFill
 
 Figure = dict[str, Any]
 NOT_VISIBLE = "other nations (not in your view)"
@@ -202,5 +203,28 @@ def dependency(report: DependencyReport) -> Figure:
         ],
         "layout": _layout(
             "Largest donor's share of each capability (%)", yaxis={"range": [0, 100], "title": {"text": "%"}}
+        ),
+    }
+
+
+def training_fill(by_specialty: Iterable[SpecialtyFill]) -> Figure:
+    """Each specialty's on-time fill rate, labelled with its trainees on time of those needed."""
+    rows = list(by_specialty)
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "x": [r.specialty for r in rows],
+                "y": [round(r.fill * 100, 1) for r in rows],
+                "text": [f"{r.on_time}/{r.needed}" for r in rows],
+                "textposition": "auto",
+                "marker": {"color": "#00838f"},
+            }
+        ],
+        "layout": _layout(
+            "On-time fill rate per specialty (%)",
+            yaxis={"range": [0, 100], "title": {"text": "%"}},
+            margin={"l": 60, "r": 20, "t": 40, "b": 110},
+            height=380,
         ),
     }

@@ -40,6 +40,7 @@ from aidcoord.requirements import service as requirements
 from aidcoord.shipments import service as shipments
 from aidcoord.shipments.models import SHIPMENT_STATUSES
 from aidcoord.sites import service as sites
+from aidcoord.training import service as training
 from aidcoord.web import charts, mapsvg
 
 log = logging.getLogger("aidcoord.web")
@@ -58,6 +59,7 @@ NAV: tuple[tuple[str, str, tuple[str, ...] | None], ...] = (
     ("/plan", "Plan", None),
     ("/shipments", "Shipments", None),
     ("/burden", "Burden sharing", None),
+    ("/training", "Training", None),
     ("/dependency", "Dependency", ANALYSTS),
     ("/whatif", "What-if", ANALYSTS),
 )
@@ -577,6 +579,25 @@ def dependency_page(request: Request, session: SessionDep) -> HTMLResponse:
     _require(actor, ANALYSTS, "the dependency page")
     dep = risk.dependency_report(session, actor=actor, basis="plan")
     return _page(request, actor, "dependency.html", dep=dep, dep_chart=charts.dependency(dep.report))
+
+
+@router.get("/training", response_class=HTMLResponse)
+def training_page(request: Request, session: SessionDep) -> HTMLResponse:
+    """Training: fill per specialty, seats per offering nation, courses, unmet needs, trainees at risk."""
+    actor = signed_in(request, session)
+    report = None
+    if training.list_training_plans(session, actor=actor):
+        report = training.training_report(session, actor=actor)
+    return _page(
+        request,
+        actor,
+        "training.html",
+        report=report,
+        fill_chart=charts.training_fill(report.by_specialty) if report else None,
+        crewless=training.capabilities_without_crews(report.without_crews) if report else [],
+        courses=training.list_courses(session, actor=actor),
+        needs=training.list_needs(session, actor=actor),
+    )
 
 
 # --- installing ---------------------------------------------------------------------------------------
