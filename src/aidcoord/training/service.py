@@ -378,17 +378,6 @@ def create_need(
 
 
 @dataclass(frozen=True, slots=True)
-class TrainingFiguresView:
-    """The figures reported for a training plan (as for an equipment plan)."""
-
-    objective: float
-    lp_bound: float | None
-    gap: float | None
-    weighted_fulfilment: float
-    on_time_fill: float
-
-
-@dataclass(frozen=True, slots=True)
 class TrainingPlanSummary:
     """A stored training plan without its rows; `assignments` counts those the actor may see."""
 
@@ -396,8 +385,8 @@ class TrainingPlanSummary:
     method: str
     created_at: dt.datetime
     created_by: str
-    figures: TrainingFiguresView
-    baseline: TrainingFiguresView | None
+    figures: plans.PlanFigures
+    baseline: plans.PlanFigures | None
     build_seconds: float
     solve_seconds: float
     solver: str
@@ -415,8 +404,8 @@ class TrainingPlanDetail:
     unmet: tuple[TrainingUnmet, ...]
 
 
-def _figures(result: TrainingResult) -> TrainingFiguresView:
-    return TrainingFiguresView(
+def _figures(result: TrainingResult) -> plans.PlanFigures:
+    return plans.PlanFigures(
         result.objective, result.lp_bound, result.gap, result.weighted_fulfilment, result.on_time_fill
     )
 
@@ -468,10 +457,10 @@ def _summary(session: Session, row: PlanRow, actor: Actor) -> TrainingPlanSummar
         method=row.method,
         created_at=row.created_at,
         created_by=row.created_by,
-        figures=TrainingFiguresView(
+        figures=plans.PlanFigures(
             row.objective, row.lp_bound, row.gap, row.weighted_fulfilment, row.on_time_fill
         ),
-        baseline=TrainingFiguresView(**base) if base else None,
+        baseline=plans.PlanFigures(**base) if base else None,
         build_seconds=row.build_seconds,
         solve_seconds=row.solve_seconds,
         solver=row.solver,
