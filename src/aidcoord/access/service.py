@@ -286,6 +286,34 @@ def disable_user(session: Session, *, actor: Actor, user_id: str) -> UserView:
     return view
 
 
+def set_password(session: Session, *, actor: Actor, user_id: str, password: str) -> UserView:
+    """Give a user a new password (coordinators only), e.g. after a handover, which carries no secrets.
+
+    The user's browser sessions are revoked, so a stolen session does not outlive the old password.
+    """
+    require_role(actor, "coordinator")
+    if len(password) < MIN_PASSWORD:
+        refuse_invalid(
+            f"user {user_id!r}", [Problem(f"must have at least {MIN_PASSWORD} characters", column="password")]
+        )
+    row = session.get(User, user_id, with_for_update=True)
+    if row is None:
+        raise NotFound(f"user {user_id!r} does not exist")
+    row.password_hash = _hasher().hash(password)
+    session.execute(
+        update(Credential)
+        .where(Credential.user_id == user_id, Credential.kind == "session", Credential.revoked_at.is_(None))
+        .values(revoked_at=_now())
+    )
+    session.flush()
+    view = _user_view(session, row)
+    # The record says that the password changed, never anything of it.
+    _audit(
+        session, actor, "user.password", "user", user_id, None, {"user_id": user_id, "password": "changed"}
+    )
+    return view
+
+
 # --- credentials -------------------------------------------------------------------------------------
 
 

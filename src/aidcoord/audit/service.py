@@ -17,12 +17,12 @@ import hashlib
 import json
 import math
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -221,26 +221,16 @@ def _lock_head(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
 
 
-def record(
-    session: Session,
-    *,
+def _values(
     actor: Actor,
     action: str,
     entity: str,
     entity_id: str,
-    before: Mapping[str, Any] | DataclassInstance | None = None,
-    after: Mapping[str, Any] | DataclassInstance | None = None,
-    reason: str | None = None,
-) -> int:
-    """Append one record to the chain in the caller's transaction (flushed, not committed); its seq.
-
-    `before` and `after` are mappings or dataclasses (None for a creation or a deletion) and are stored
-    as canonical JSON. The actor's user, organisation and request id are recorded. Actions in
-    ACTIONS_NEEDING_A_REASON are refused (422) without a reason. On PostgreSQL appenders queue on an
-    advisory lock held to the end of their transaction, so call this after the change's own row locks
-    (a transaction that locks rows after appending could deadlock with one waiting to append; PostgreSQL
-    would then abort one of them).
-    """
+    before: Mapping[str, Any] | DataclassInstance | None,
+    after: Mapping[str, Any] | DataclassInstance | None,
+    reason: str | None,
+) -> dict[str, Any]:
+    """A record's fields but its seq, time and hashes, checked; `before` and `after` as canonical JSON."""
     values: dict[str, Any] = {
         "user_id": actor.user_id,
         "organisation_id": actor.organisation_id,
@@ -261,7 +251,30 @@ def record(
     values["before"] = _snapshot(before, "before")
     values["after"] = _snapshot(after, "after")
     values["reason"] = reason
+    return values
 
+
+def record(
+    session: Session,
+    *,
+    actor: Actor,
+    action: str,
+    entity: str,
+    entity_id: str,
+    before: Mapping[str, Any] | DataclassInstance | None = None,
+    after: Mapping[str, Any] | DataclassInstance | None = None,
+    reason: str | None = None,
+) -> int:
+    """Append one record to the chain in the caller's transaction (flushed, not committed); its seq.
+
+    `before` and `after` are mappings or dataclasses (None for a creation or a deletion) and are stored
+    as canonical JSON. The actor's user, organisation and request id are recorded. Actions in
+    ACTIONS_NEEDING_A_REASON are refused (422) without a reason. On PostgreSQL appenders queue on an
+    advisory lock held to the end of their transaction, so call this after the change's own row locks
+    (a transaction that locks rows after appending could deadlock with one waiting to append; PostgreSQL
+    would then abort one of them).
+    """
+    values = _values(actor, action, entity, entity_id, before, after, reason)
     _lock_head(session)
     head = session.execute(
         select(AuditRecord.seq, AuditRecord.hash).order_by(AuditRecord.seq.desc()).limit(1)
@@ -275,6 +288,42 @@ def record(
     session.add(row)
     session.flush()
     return row.seq
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One change for `record_many`: what `record` takes besides the session and the actor."""
+
+    action: str
+    entity: str
+    entity_id: str
+    before: Mapping[str, Any] | DataclassInstance | None = None
+    after: Mapping[str, Any] | DataclassInstance | None = None
+    reason: str | None = None
+
+
+def record_many(session: Session, *, actor: Actor, changes: Sequence[Change]) -> list[int]:
+    """Append one record per change, in order, as many `record` calls would; their seqs.
+
+    For bulk work (a batch of shipment events): the records and the chain are the same as `record`'s,
+    written after one head read and in one multi-row INSERT instead of three statements per record.
+    """
+    rows = [_values(actor, c.action, c.entity, c.entity_id, c.before, c.after, c.reason) for c in changes]
+    if not rows:
+        return []
+    _lock_head(session)
+    last = session.execute(
+        select(AuditRecord.seq, AuditRecord.hash).order_by(AuditRecord.seq.desc()).limit(1)
+    ).first()
+    seq, prev_hash = (int(last.seq), str(last.hash)) if last is not None else (0, GENESIS_HASH)
+    for values in rows:
+        seq += 1
+        values["seq"] = seq
+        values["at"] = _utc_text(dt.datetime.now(dt.UTC))
+        values["prev_hash"] = prev_hash
+        prev_hash = values["hash"] = record_hash(prev_hash, {name: values[name] for name in HASHED_FIELDS})
+    session.execute(insert(AuditRecord), rows)
+    return [int(values["seq"]) for values in rows]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -308,39 +357,25 @@ def _broken(entry: AuditEntry, expected_seq: int, prev_hash: str) -> tuple[int, 
     return None
 
 
-def verify(session: Session, *, actor: Actor, progress: Progress | None = None) -> AuditVerification:
-    """Recompute the chain in seq order, in batches; name the first broken record (auditors, coordinators).
+def verify_entries(entries: Iterable[AuditEntry]) -> AuditVerification:
+    """Recompute a chain given in order, starting at record 1 (the stored one, or a bundle's copy).
 
-    A record is broken when a number is missing before it, when its prev_hash is not the hash of the
-    record before it, or when its hash does not match its fields (it was altered).
+    A record is broken when a number is missing before it, when it is out of sequence, when its
+    prev_hash is not the hash of the record before it, or when its hash does not match its fields.
     """
-    require_role(actor, *READ_ROLES)
-    total = int(session.scalar(select(func.count()).select_from(AuditRecord)) or 0)
     checked, last_seq, prev_hash = 0, 0, GENESIS_HASH
-    while True:
-        batch = session.execute(
-            select(*_columns())
-            .where(AuditRecord.seq > last_seq)
-            .order_by(AuditRecord.seq)
-            .limit(VERIFY_BATCH)
-        ).all()
-        if not batch:
-            break
-        for row in batch:
-            entry = _entry(row)
-            broken = _broken(entry, last_seq + 1, prev_hash)
-            if broken is not None:
-                return AuditVerification(
-                    ok=False,
-                    checked=checked,
-                    first_broken_seq=broken[0],
-                    problem=broken[1],
-                    head_seq=last_seq or None,
-                    head_hash=prev_hash if last_seq else None,
-                )
-            checked, last_seq, prev_hash = checked + 1, entry.seq, entry.hash
-        if progress is not None:
-            progress(f"{checked:,} of {total:,} records", min(1.0, checked / total) if total else 1.0)
+    for entry in entries:
+        broken = _broken(entry, last_seq + 1, prev_hash)
+        if broken is not None:
+            return AuditVerification(
+                ok=False,
+                checked=checked,
+                first_broken_seq=broken[0],
+                problem=broken[1],
+                head_seq=last_seq or None,
+                head_hash=prev_hash if last_seq else None,
+            )
+        checked, last_seq, prev_hash = checked + 1, entry.seq, entry.hash
     return AuditVerification(
         ok=True,
         checked=checked,
@@ -349,6 +384,32 @@ def verify(session: Session, *, actor: Actor, progress: Progress | None = None) 
         head_seq=last_seq or None,
         head_hash=prev_hash if last_seq else None,
     )
+
+
+def _stored_entries(session: Session, progress: Progress | None) -> Iterator[AuditEntry]:
+    """The stored records in seq order, read in batches by key so that memory stays flat."""
+    total = int(session.scalar(select(func.count()).select_from(AuditRecord)) or 0)
+    read, last_seq = 0, 0
+    while True:
+        batch = session.execute(
+            select(*_columns())
+            .where(AuditRecord.seq > last_seq)
+            .order_by(AuditRecord.seq)
+            .limit(VERIFY_BATCH)
+        ).all()
+        if not batch:
+            return
+        for row in batch:
+            yield _entry(row)
+        read, last_seq = read + len(batch), int(batch[-1].seq)
+        if progress is not None:
+            progress(f"{read:,} of {total:,} records", min(1.0, read / total) if total else 1.0)
+
+
+def verify(session: Session, *, actor: Actor, progress: Progress | None = None) -> AuditVerification:
+    """Recompute the stored chain in seq order; name the first broken record (auditors, coordinators)."""
+    require_role(actor, *READ_ROLES)
+    return verify_entries(_stored_entries(session, progress))
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -80,6 +80,18 @@ def disable(user_id: str = typer.Argument(..., help="The user to disable.")) -> 
     console.print(f"disabled {view.user_id}; its tokens and sessions are revoked", highlight=False)
 
 
+@users_app.command("password")
+def password(
+    user_id: str = typer.Argument(..., help="Whose password."),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from stdin."),
+) -> None:
+    """Set a user's password (prompted for, or read from stdin); its browser sessions end."""
+    secret = _password(password_stdin, no_password=False) or ""
+    with session_boundary() as session:
+        view = access.set_password(session, actor=SYSTEM, user_id=user_id, password=secret)
+    console.print(f"password of {view.user_id} set; its browser sessions are signed out", highlight=False)
+
+
 @tokens_app.command("create")
 def create(
     user_id: str = typer.Argument(..., help="Whose token."),

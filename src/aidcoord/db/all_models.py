@@ -5,6 +5,7 @@ from aidcoord.audit import models as audit_models
 from aidcoord.catalog import models as catalog_models
 from aidcoord.dataset import models as dataset_models
 from aidcoord.db.base import Base
+from aidcoord.handover import models as handover_models
 from aidcoord.nations import models as nations_models
 from aidcoord.offers import models as offers_models
 from aidcoord.plans import models as plans_models
@@ -22,6 +23,7 @@ __all__ = [
     "audit_models",
     "catalog_models",
     "dataset_models",
+    "handover_models",
     "metadata",
     "nations_models",
     "offers_models",

@@ -961,15 +961,23 @@ def datapackage_json(scenario: Scenario) -> bytes:
     return (json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
 
 
+def package_files(scenario: Scenario) -> dict[str, bytes]:
+    """The files of `scenario`'s package by name; the same scenario always gives the same bytes."""
+    files: dict[str, bytes] = {}
+    for table in TABLES:
+        records = getattr(scenario, table.resource)
+        if table.required or records:
+            files[table.file] = table_csv(table, records)
+    files[DATAPACKAGE] = datapackage_json(scenario)
+    return files
+
+
 def write_package(scenario: Scenario, path: Path) -> None:
     """Write `scenario` as a package folder; the same scenario always gives the same bytes."""
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
-    for table in TABLES:
-        records = getattr(scenario, table.resource)
-        if table.required or records:
-            (path / table.file).write_bytes(table_csv(table, records))
-    (path / DATAPACKAGE).write_bytes(datapackage_json(scenario))
+    for name, content in package_files(scenario).items():
+        (path / name).write_bytes(content)
 
 
 RECORD_SETTINGS = PlanningSettings(start_date=dt.date(2001, 1, 1), horizon_weeks=1)
