@@ -34,8 +34,9 @@ def verify() -> None:
         raise typer.Exit(1)
     console.print(f"audit trail intact: {result.checked} records", highlight=False)
     if result.head_seq is not None:
-        # Kept outside the database, the head shows later whether records were cut off at the end.
-        console.print(f"head: record {result.head_seq}, hash {result.head_hash}", highlight=False)
+        # Kept outside the database, the head shows later whether records were cut off at the end; a
+        # plain line, never wrapped, so that it can be copied whole.
+        typer.echo(f"head: record {result.head_seq}, hash {result.head_hash}")
 
 
 def _loaded(text: str | None) -> Any:
