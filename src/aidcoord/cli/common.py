@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -32,7 +33,8 @@ class SchemaOutdated(DomainError):
 
 def render_error(error: DomainError) -> None:
     """Print a domain error for a person: the message and every problem with its place."""
-    err_console.print(f"[bold red]error:[/] {error.message}", highlight=False)
+    # The message quotes user input (file names, values): escaped, so that "[x]" is printed, not styled.
+    err_console.print(f"[bold red]error:[/] {escape(error.message)}", highlight=False)
     if isinstance(error, ValidationFailed):
         for problem in error.problems[:MAX_PROBLEMS_SHOWN]:
             err_console.print(f"  - {problem}", highlight=False, markup=False)
@@ -53,7 +55,10 @@ def errors_shown() -> Iterator[None]:
 
 def open_engine(url: str | None = None) -> Engine:
     """An engine for `url`, or for AIDCOORD_DATABASE_URL."""
-    return make_engine(url or get_settings().database_url)
+    if not url:
+        with errors_shown():  # a malformed AIDCOORD_* variable is an input error, not a traceback
+            url = get_settings().database_url
+    return make_engine(url)
 
 
 def require_current_schema(engine: Engine) -> None:

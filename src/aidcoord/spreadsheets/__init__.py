@@ -1,0 +1,1 @@
+"""Spreadsheets people already use: formatted XLSX exports and the import of Kiel-tracker-style offers."""
