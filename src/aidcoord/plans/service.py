@@ -21,8 +21,10 @@ from aidcoord.dataset import service as dataset
 from aidcoord.db.rows import delete_rows
 from aidcoord.errors import Conflict, DomainError, NotFound
 from aidcoord.offers import service as offers
+from aidcoord.offers.models import Offer as OfferRow
 from aidcoord.planning import (
     Allocation,
+    InfeasiblePin,
     PlanningProblem,
     PlanOptions,
     PlanResult,
@@ -32,8 +34,10 @@ from aidcoord.planning import (
     plan,
     problem_from_scenario,
 )
+from aidcoord.planning.pins import resolve_pins
 from aidcoord.plans.models import Plan, PlanAllocation, PlanUnmet
 from aidcoord.requirements import service as requirements
+from aidcoord.requirements.models import Requirement as RequirementRow
 from aidcoord.sites import service as sites
 
 Progress = Callable[[str, float], None]
@@ -155,7 +159,8 @@ def _summary(session: Session, row: Plan, actor: Actor) -> PlanSummary:
         version=row.version,
         status=row.status,
         method=row.method,
-        created_at=row.created_at,
+        # SQLite hands timezone-aware columns back naive; they were written in UTC.
+        created_at=row.created_at.replace(tzinfo=row.created_at.tzinfo or dt.UTC),
         created_by=row.created_by,
         figures=PlanFigures(row.objective, row.lp_bound, row.gap, row.weighted_fulfilment, row.on_time_fill),
         baseline=PlanFigures(**base) if base else None,
@@ -503,14 +508,70 @@ def diff_plans(session: Session, *, actor: Actor, before: int, after: int) -> Pl
     )
 
 
+def _check_still_fits(session: Session, actor: Actor, row: Plan) -> None:
+    """Conflict (409) unless the draft's live allocations obey every rule of the model on today's data.
+
+    A draft is planned from the state when it was made. The rules that protect the approved plan
+    (an offer's quantity may not drop below its allocated units, …) do not protect drafts, so an offer
+    amended, a requirement cancelled or a lane changed since would otherwise be approved over: allocated
+    more than committed. The allocations are checked as pins against the current problem, after
+    share-locking their offers and requirements so that no amendment commits between check and approval.
+    """
+    live = session.scalars(
+        select(PlanAllocation).where(
+            PlanAllocation.plan_id == row.plan_id, PlanAllocation.invalidated.is_(false())
+        )
+    ).all()
+    if not live:
+        return
+    session.execute(
+        select(OfferRow.offer_id)
+        .where(OfferRow.offer_id.in_({a.offer_id for a in live}))
+        .with_for_update(read=True)
+    ).all()
+    session.execute(
+        select(RequirementRow.requirement_id)
+        .where(RequirementRow.requirement_id.in_({a.requirement_id for a in live}))
+        .with_for_update(read=True)
+    ).all()
+    allocations = [
+        Allocation(
+            offer_id=a.offer_id,
+            requirement_id=a.requirement_id,
+            hub_site_id=a.hub_site_id,
+            depart_week=a.depart_week,
+            hub_week=a.hub_week,
+            arrive_week=a.arrive_week,
+            quantity=a.quantity,
+        )
+        for a in live
+    ]
+    try:
+        resolve_pins(current_problem(session, actor=actor), allocations)
+    except InfeasiblePin as broken:
+        # The check speaks of pins; here they are the draft's own allocations.
+        why = broken.message.replace("Pinned allocation", "Allocation")
+        raise Conflict(
+            f"plan {row.version} no longer fits the current offers and requirements: {why} "
+            "Plan again and approve the new version.",
+            code="plan_outdated",
+        ) from None
+
+
 def approve_plan(session: Session, *, actor: Actor, version: int, reason: str) -> PlanSummary:
-    """Approve a draft plan (coordinators only, with a reason); the previously approved one is superseded."""
+    """Approve a draft plan (coordinators only, with a reason); the previously approved one is superseded.
+
+    Conflict (409, `plan_outdated`) when the draft no longer fits the offers and requirements as they are
+    now (an offer cut or no longer committed, a requirement cut or cancelled, a route changed since it
+    was made): plan again.
+    """
     require_role(actor, "coordinator")
     if not reason.strip():
         raise DomainError("approving a plan needs a reason", code="reason_required", status=422)
     row = _plan_row(session, version)
     if row.status != "draft":
         raise Conflict(f"plan {version} is {row.status}; only a draft plan can be approved")
+    _check_still_fits(session, actor, row)
     superseded = session.scalars(select(Plan.version).where(Plan.status == "approved")).all()
     session.execute(update(Plan).where(Plan.status == "approved").values(status="superseded"))
     row.status = "approved"
