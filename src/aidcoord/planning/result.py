@@ -11,6 +11,7 @@ For a plan with allocations ``(o, r, h, t, q)`` arriving in week ``a``:
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -193,4 +194,21 @@ def evaluate(problem: PlanningProblem, alloc: AllocationArrays) -> Figures:
         on_time_fill=float(on_time.sum()) / total_units if total_units > 0 else 1.0,
         delivered=delivered,
         on_time=on_time,
+    )
+
+
+def still_fitting(result: PlanResult, problem: PlanningProblem) -> PlanResult:
+    """The plan without what left the problem since it was made.
+
+    Allocations whose requirement is no longer planned (cancelled) or whose offer no longer supplies
+    (withdrawn), and unmet entries of requirements no longer planned, are dropped; the stored figures
+    are kept. Analyses that compare a stored plan with today's problem read the plan through this.
+    """
+    requirements, offers = set(problem.req_ids), set(problem.offer_ids)
+    return dataclasses.replace(
+        result,
+        allocations=tuple(
+            a for a in result.allocations if a.requirement_id in requirements and a.offer_id in offers
+        ),
+        unmet=tuple(u for u in result.unmet if u.requirement_id in requirements),
     )

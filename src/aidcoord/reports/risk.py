@@ -20,6 +20,7 @@ from aidcoord.catalog import service as catalog
 from aidcoord.errors import Problem, refuse_invalid
 from aidcoord.export import Cell, ReportTable
 from aidcoord.offers import service as offers
+from aidcoord.planning.result import still_fitting
 from aidcoord.plans import service as plans
 from aidcoord.shipments import service as shipments
 
@@ -49,7 +50,8 @@ def dependency_report(session: Session, *, actor: Actor, basis: str = "plan") ->
         return Dependency(
             None, dependency.supply_dependency(problem, capability=capability, unit_value_eur=unit_value)
         )
-    version, result = plans.baseline_result(session, actor=actor)
+    version, stored = plans.baseline_result(session, actor=actor)
+    result = still_fitting(stored, problem)
     report = dependency.plan_dependency(problem, result, capability=capability, unit_value_eur=unit_value)
     return Dependency(version, report)
 
@@ -105,8 +107,9 @@ def reliability(
     if not 0 < threshold <= 1:
         problems.append(Problem("a probability in (0, 1]", column="threshold"))
     refuse_invalid("Monte Carlo", problems)
-    version, result = plans.baseline_result(session, actor=actor)
+    version, stored = plans.baseline_result(session, actor=actor)
     problem = plans.current_problem(session, actor=actor)
+    result = still_fitting(stored, problem)
     record = delivery_record(session, actor=actor)
     chosen = {**record, **(probabilities or {})}
     model = montecarlo.Reliability(

@@ -25,6 +25,7 @@ from aidcoord.catalog import service as catalog
 from aidcoord.dataset import service as dataset
 from aidcoord.errors import Conflict, NotFound, Problem, refuse_invalid
 from aidcoord.planning import PlanOptions, plan
+from aidcoord.planning.result import still_fitting
 from aidcoord.planning.training import TrainingComparison
 from aidcoord.plans import service as plans
 from aidcoord.training import service as training
@@ -102,8 +103,9 @@ def run(
     started = time.perf_counter()
     courses_withdrawn = [c.nation_id for c in changes if isinstance(c, core.WithdrawCourses)]
     changes = [c for c in changes if not isinstance(c, core.WithdrawCourses)]
-    version, baseline = plans.baseline_result(session, actor=actor)
+    version, stored = plans.baseline_result(session, actor=actor)
     problem = plans.current_problem(session, actor=actor)
+    baseline = still_fitting(stored, problem)
     announced = any(isinstance(c, core.IncludeAnnounced) for c in changes)
     everything = plans.current_problem(session, actor=actor, include_announced=True)
     applied = core.apply(everything if announced else problem, baseline, changes)
