@@ -39,6 +39,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/whatif.py
 	$(BIN)/python bench/montecarlo.py
 	$(BIN)/python bench/training.py
+	$(BIN)/python bench/load.py
 	$(BIN)/python bench/handover.py
 
 migrate: $(VENV)/.installed-base

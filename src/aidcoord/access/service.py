@@ -462,13 +462,34 @@ def authenticate(
     if not secret.startswith(TOKEN_PREFIX) or "." not in secret:
         raise invalid
     credential_id, _, raw = secret[len(TOKEN_PREFIX) :].partition(".")
-    row = session.get(Credential, credential_id)
+    # One round trip on every request: the credential, its user, the organisation and every role
+    # (one row per role) in a single query.
+    rows = session.execute(
+        select(
+            Credential.kind,
+            Credential.secret_hash,
+            Credential.csrf_hash,
+            Credential.expires_at,
+            Credential.revoked_at,
+            User.user_id,
+            User.active,
+            OrganisationRow.organisation_id,
+            OrganisationRow.nation_id,
+            OrganisationRow.site_id,
+            OrganisationRow.kind.label("organisation_kind"),
+            UserRole.role,
+        )
+        .join(User, User.user_id == Credential.user_id)
+        .join(OrganisationRow, OrganisationRow.organisation_id == User.organisation_id)
+        .outerjoin(UserRole, UserRole.user_id == User.user_id)
+        .where(Credential.credential_id == credential_id)
+    ).all()
+    row = rows[0] if rows else None
     if row is None or row.kind != kind or not hmac.compare_digest(row.secret_hash, _sha256(raw)):
         raise invalid
     if row.revoked_at is not None or _utc(row.expires_at) <= _now():
         raise invalid
-    user = session.get(User, row.user_id)
-    if user is None or not user.active:
+    if not row.active:
         raise invalid
     if check_csrf and (
         row.csrf_hash is None
@@ -476,7 +497,15 @@ def authenticate(
         or not hmac.compare_digest(row.csrf_hash, _sha256(csrf_token))
     ):
         raise Forbidden("the CSRF token is missing or does not match this session")
-    return _actor_of(session, user, request_id)
+    return Actor(
+        user_id=row.user_id,
+        organisation_id=row.organisation_id,
+        roles=frozenset(r.role for r in rows if r.role is not None),
+        nation_id=row.nation_id,
+        hub_site_id=row.site_id,
+        organisation_kind=row.organisation_kind,
+        request_id=request_id,
+    )
 
 
 def login(

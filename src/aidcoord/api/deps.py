@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -13,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from aidcoord.access import service as access
 from aidcoord.access.actor import Actor
+from aidcoord.api.logs import REQUEST_ID_HEADER, derive_request_id
 from aidcoord.db import session_scope
 from aidcoord.errors import Unauthorized
 
@@ -20,7 +20,6 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SESSION_COOKIE = "aidcoord_session"
 CSRF_COOKIE = "aidcoord_csrf"
 CSRF_HEADER = "X-CSRF-Token"
-REQUEST_ID_HEADER = "X-Request-ID"
 
 # Declared as security schemes so that the OpenAPI document says how to authenticate; the checks
 # themselves are access.service.authenticate's.
@@ -43,11 +42,9 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 def request_id(request: Request) -> str:
-    """The request's id: the caller's X-Request-ID if it sent a sane one, else a new one."""
-    given = request.headers.get(REQUEST_ID_HEADER, "")
-    if given and len(given) <= 64 and given.isprintable():
-        return given
-    return uuid.uuid4().hex
+    """The request's id: the one the app's RequestLog middleware gave it (from X-Request-ID or new)."""
+    rid: str | None = getattr(request.state, "request_id", None)
+    return rid if rid is not None else derive_request_id(request.headers.get(REQUEST_ID_HEADER))
 
 
 def get_actor(

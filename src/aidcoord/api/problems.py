@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from aidcoord.errors import DomainError, Problem, ValidationFailed
 
@@ -26,8 +27,11 @@ TITLES = {
     405: "Method not allowed",
     409: "Conflict",
     412: "Precondition failed",
+    413: "Content too large",
+    415: "Unsupported media type",
     422: "Unprocessable content",
     500: "Internal server error",
+    503: "Service unavailable",
 }
 
 
@@ -104,8 +108,31 @@ async def _domain_error(request: Request, error: Exception) -> JSONResponse:
     return response
 
 
-async def _validation_error(_request: Request, error: Exception) -> JSONResponse:
+JSON_BODY = "application/json"
+
+
+def is_json(content_type: str) -> bool:
+    """Whether a Content-Type names JSON (application/json or application/<anything>+json)."""
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type == JSON_BODY or (media_type.startswith("application/") and media_type.endswith("+json"))
+
+
+def _wrong_media_type(request: Request, error: RequestValidationError) -> str | None:
+    # FastAPI hands a body of another media type to the model as raw bytes, which then fails as "not an
+    # object": that is the client naming the wrong media type (415), not invalid content (422).
+    content_type = request.headers.get("content-type")
+    if content_type is not None and is_json(content_type):
+        return None
+    if not any(isinstance(item.get("input"), bytes) for item in error.errors()):
+        return None
+    return f"this operation takes {JSON_BODY}, not {content_type or 'a body without a Content-Type'}"
+
+
+async def _validation_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
+    unsupported = _wrong_media_type(request, error)
+    if unsupported is not None:
+        return problem_response(415, "unsupported_media_type", unsupported)
     problems = []
     for item in error.errors():
         where, field = _location(tuple(item.get("loc", ())))
@@ -113,9 +140,30 @@ async def _validation_error(_request: Request, error: Exception) -> JSONResponse
     return problem_response(422, "validation_failed", "the request is invalid", problems)
 
 
-async def _http_error(_request: Request, error: Exception) -> JSONResponse:
+def _allowed_methods(request: Request) -> str:
+    # The router's 405 carries no Allow header (or only the first route's methods); HTTP wants every
+    # method the path takes, so each one is tried against the routes (only ever on a 405).
+    routes = request.app.router.routes
+    return ", ".join(
+        method
+        for method in ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
+        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)
+    )
+
+
+async def _http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
-    return problem_response(error.status_code, "http", str(error.detail))
+    detail = str(error.detail)
+    # FastAPI answers a body its JSON parser gave up on with a bare 400; the cause says why.
+    if error.status_code == 400 and isinstance(error.__cause__, RecursionError):
+        detail = "the JSON body is nested too deeply to read"
+    elif error.status_code == 400 and isinstance(error.__cause__, ValueError):
+        detail = f"the JSON body cannot be read: {error.__cause__}"[:500]
+    response = problem_response(error.status_code, "http", detail)
+    response.headers.update(error.headers or {})
+    if error.status_code == 405:
+        response.headers["Allow"] = _allowed_methods(request)
+    return response
 
 
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
@@ -123,9 +171,30 @@ async def _unexpected(request: Request, error: Exception) -> JSONResponse:
     return problem_response(500, "internal_error", "an unexpected error occurred; it has been logged")
 
 
+def _problem_bodies(document: dict[str, Any]) -> dict[str, Any]:
+    # FastAPI files a response's `model` under application/json; problems are only ever sent as
+    # application/problem+json, so the schema moves there and clients can validate what they get.
+    schema = {"$ref": f"#/components/schemas/{ProblemDetails.__name__}"}
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            for response in operation.get("responses", {}).values():
+                content = response.get("content", {})
+                if MEDIA_TYPE in content:
+                    if content.get("application/json", {}).get("schema") == schema:
+                        del content["application/json"]
+                    content[MEDIA_TYPE] = {"schema": schema}
+            if "requestBody" in operation:
+                operation["responses"].setdefault(
+                    "415", {"description": TITLES[415], "content": {MEDIA_TYPE: {"schema": schema}}}
+                )
+    return document
+
+
 def install(app: FastAPI) -> None:
-    """Render every error of the app as problem+json."""
+    """Render every error of the app as problem+json, and document them so."""
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
+    documented = app.openapi
+    app.openapi = lambda: _problem_bodies(documented())  # type: ignore[method-assign]

@@ -7,11 +7,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from aidcoord.api.inputs import InputModel
+
 EventKind = Literal["dispatched", "at_hub", "left_hub", "delivered", "received", "delayed", "damaged", "lost"]
 ShipmentStatus = Literal["planned", "dispatched", "at_hub", "left_hub", "delivered", "received", "lost"]
 
 
-class ShipmentsCreate(BaseModel):
+class ShipmentsCreate(InputModel):
     """Which plan to make shipments from (default: the approved one)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -81,7 +83,7 @@ class ShipmentDetailOut(ShipmentOut):
     events: list[ShipmentEventOut]
 
 
-class ShipmentEventIn(BaseModel):
+class ShipmentEventIn(InputModel):
     """An event to record on a shipment."""
 
     model_config = ConfigDict(extra="forbid")
@@ -111,3 +113,39 @@ class ShipmentEventRecorded(BaseModel):
     event: ShipmentEventOut
     shipment: ShipmentOut
     replayed: bool = Field(description="True when the idempotency key was seen before: nothing was changed.")
+
+
+class ShipmentEventBatchItem(ShipmentEventIn):
+    """One event of a batch: the shipment it is for, and an idempotency key (required in a batch)."""
+
+    shipment_id: str = Field(min_length=1, max_length=64)
+    idempotency_key: str = Field(  # required here, optional on a single event
+        min_length=1,
+        max_length=128,
+        description="Required: sending the batch again replays the stored events and changes nothing.",
+    )
+
+
+class ShipmentEventBatchIn(InputModel):
+    """Up to 1,000 events, applied in order in one transaction: all of them or none."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    events: list[ShipmentEventBatchItem] = Field(min_length=1, max_length=1000)
+
+
+class ShipmentEventBatchResult(BaseModel):
+    """What became of one event of the batch."""
+
+    index: int = Field(description="The event's position in the batch, from 0.")
+    event: ShipmentEventOut = Field(description="The event stored now, or the one stored before (replayed).")
+    shipment_status: ShipmentStatus = Field(description="The shipment's status after this event.")
+    replayed: bool = Field(description="True when the idempotency key was seen before: nothing was changed.")
+
+
+class ShipmentEventBatchOut(BaseModel):
+    """The batch's outcome, one result per event in the order given."""
+
+    stored: int = Field(description="Events stored by this call.")
+    replayed: int = Field(description="Events whose idempotency key was seen before (stored earlier).")
+    results: list[ShipmentEventBatchResult]

@@ -9,18 +9,36 @@ serialises writers), and the table's CHECK constraint is the last line of defenc
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, false, func, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    Table,
+    any_,
+    delete,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    true,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from aidcoord.access.actor import Actor, require_role, scope_of
 from aidcoord.audit import service as audit
+from aidcoord.db.bulk import insert_many
 from aidcoord.db.listing import window_problems
-from aidcoord.errors import Conflict, Forbidden, NotFound, Problem, ValidationFailed
+from aidcoord.errors import Conflict, DomainError, Forbidden, NotFound, Problem, ValidationFailed
 from aidcoord.etags import check_if_match
 from aidcoord.offers.models import Offer
 from aidcoord.plans.models import Plan, PlanAllocation
@@ -325,7 +343,8 @@ def _view(row: Any) -> ShipmentView:
     )
 
 
-def _event_view(e: ShipmentEvent) -> EventView:
+def _event_view(e: ShipmentEvent | _NewEvent) -> EventView:
+    assert e.event_id is not None  # a batch's new events are numbered before they are shown
     return EventView(
         event_id=e.event_id,
         shipment_id=e.shipment_id,
@@ -433,9 +452,9 @@ def get_shipment(session: Session, *, actor: Actor, shipment_id: str) -> Shipmen
 # --- recording events -------------------------------------------------------------------------------
 
 
-def _validate_event(
+def _event_problems(
     kind: str, week: int | None, quantity: int | None, signatory: str | None, idempotency_key: str | None
-) -> None:
+) -> list[Problem]:
     problems = []
     if kind not in EVENT_KINDS:
         problems.append(
@@ -458,12 +477,19 @@ def _validate_event(
         )
     if idempotency_key is not None and not idempotency_key.strip():
         problems.append(Problem("must not be blank", column="idempotency_key"))
+    return problems
+
+
+def _validate_event(
+    kind: str, week: int | None, quantity: int | None, signatory: str | None, idempotency_key: str | None
+) -> None:
+    problems = _event_problems(kind, week, quantity, signatory, idempotency_key)
     if problems:
         raise ValidationFailed(f"the {kind} event is invalid", problems)
 
 
 def _same_request(
-    stored: ShipmentEvent,
+    stored: ShipmentEvent | _NewEvent,
     shipment_id: str,
     kind: str,
     week: int | None,
@@ -478,6 +504,58 @@ def _same_request(
         and (kind not in QUANTITY_KINDS or stored.quantity == quantity)
         and stored.signatory == signatory
         and stored.note == note
+    )
+
+
+def _key_reused(idempotency_key: str, stored: ShipmentEvent | _NewEvent) -> Conflict:
+    where = f", event {stored.event_id}" if stored.event_id is not None else ""
+    return Conflict(
+        f"idempotency key {idempotency_key!r} was used for a different event "
+        f"({stored.kind} on {stored.shipment_id}{where})",
+        code="idempotency_key_reused",
+    )
+
+
+def _apply(shipment: Shipment, kind: str, quantity: int | None, now: dt.datetime) -> int | None:
+    """Move the locked `shipment` on by one event (checked); the quantity the event records."""
+    shipment_id = shipment.shipment_id
+    new_status = SHIPMENT.next_state(shipment_id, shipment.status, kind)
+    open_units = (
+        shipment.quantity - shipment.quantity_received - shipment.quantity_damaged - shipment.quantity_lost
+    )
+    if kind in QUANTITY_KINDS and quantity is not None and quantity > open_units:
+        raise Conflict(
+            f"shipment {shipment_id} has {open_units} of {shipment.quantity} units left "
+            f"(received {shipment.quantity_received}, damaged {shipment.quantity_damaged}, "
+            f"lost {shipment.quantity_lost}): cannot record {quantity} {kind}",
+            code="quantity_exceeds_remaining",
+        )
+    event_quantity = quantity if kind in QUANTITY_KINDS else None
+    if kind == "received":
+        shipment.quantity_received += quantity or 0
+    elif kind == "damaged":
+        shipment.quantity_damaged += quantity or 0
+    elif kind == "lost":
+        shipment.quantity_lost += open_units
+        event_quantity = open_units
+    elif kind == "delayed":
+        shipment.delayed = True
+    shipment.status = new_status
+    shipment.updated_at = now
+    return event_quantity
+
+
+def _moved(view: ShipmentView, shipment: Shipment) -> ShipmentView:
+    """`view` (read under the row lock) after `_apply` changed `shipment`: what a fresh read would give."""
+    return dataclasses.replace(
+        view,
+        status=shipment.status,
+        quantity_received=shipment.quantity_received,
+        quantity_damaged=shipment.quantity_damaged,
+        quantity_lost=shipment.quantity_lost,
+        delayed=bool(shipment.delayed),
+        updated_at=_utc(shipment.updated_at),
+        next_events=SHIPMENT.allowed(shipment.status),
     )
 
 
@@ -506,63 +584,37 @@ def record_event(
     """
     signatory = signatory.strip() if signatory is not None else None
     _validate_event(kind, week, quantity, signatory, idempotency_key)
-    # Lock the row first, so that everything below sees the state of the last committed event.
-    shipment = session.scalars(
-        select(Shipment)
-        .where(Shipment.shipment_id == shipment_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).first()
+    # One statement locks the row (so that everything below sees the state of the last committed
+    # event), reads the shipment's view under the lock and finds an event stored under the key.
     # What the actor may not see does not exist for it (404, the same words); what it sees but may
     # not change is a 403.
-    if shipment is None or _one_view(session, shipment_id, _visible(actor)) is None:
-        raise NotFound(f"shipment {shipment_id!r} does not exist")
-    nation_id = session.scalar(select(Offer.nation_id).where(Offer.offer_id == shipment.offer_id)) or ""
-
-    _check_rights(actor, kind, shipment, nation_id)
+    query = (
+        _view_query()
+        .where(Shipment.shipment_id == shipment_id, _visible(actor))
+        .with_for_update(of=Shipment)
+        .execution_options(populate_existing=True)
+    )
     if idempotency_key is not None:
-        stored = session.scalars(
-            select(ShipmentEvent).where(ShipmentEvent.idempotency_key == idempotency_key)
-        ).first()
-        if stored is not None:
-            if not _same_request(stored, shipment_id, kind, week, quantity, signatory, note):
-                raise Conflict(
-                    f"idempotency key {idempotency_key!r} was used for a different event "
-                    f"({stored.kind} on {stored.shipment_id}, event {stored.event_id})",
-                    code="idempotency_key_reused",
-                )
-            view = _one_view(session, shipment_id, true())
-            assert view is not None
-            return RecordedEvent(event=_event_view(stored), shipment=view, replayed=True)
+        query = query.add_columns(ShipmentEvent).outerjoin(
+            ShipmentEvent, ShipmentEvent.idempotency_key == idempotency_key
+        )
+    row: Any = session.execute(query).first()  # the view's columns, then the stored event if asked
+    if row is None:
+        raise NotFound(f"shipment {shipment_id!r} does not exist")
+    shipment: Shipment = row[0]
+    before = _view(row)
+    _check_rights(actor, kind, shipment, before.nation_id)
+    stored: ShipmentEvent | None = row[6] if idempotency_key is not None else None
+    if stored is not None:
+        assert idempotency_key is not None
+        if not _same_request(stored, shipment_id, kind, week, quantity, signatory, note):
+            raise _key_reused(idempotency_key, stored)
+        return RecordedEvent(event=_event_view(stored), shipment=before, replayed=True)
 
     if if_match is not None:
-        check_if_match(f"shipment {shipment_id!r}", if_match, _one_view(session, shipment_id, true()))
-    new_status = SHIPMENT.next_state(shipment_id, shipment.status, kind)
-    before = _one_view(session, shipment_id, true())
-
-    open_units = (
-        shipment.quantity - shipment.quantity_received - shipment.quantity_damaged - shipment.quantity_lost
-    )
-    if kind in QUANTITY_KINDS and quantity is not None and quantity > open_units:
-        raise Conflict(
-            f"shipment {shipment_id} has {open_units} of {shipment.quantity} units left "
-            f"(received {shipment.quantity_received}, damaged {shipment.quantity_damaged}, "
-            f"lost {shipment.quantity_lost}): cannot record {quantity} {kind}",
-            code="quantity_exceeds_remaining",
-        )
-    event_quantity = quantity if kind in QUANTITY_KINDS else None
-    if kind == "received":
-        shipment.quantity_received += quantity or 0
-    elif kind == "damaged":
-        shipment.quantity_damaged += quantity or 0
-    elif kind == "lost":
-        shipment.quantity_lost += open_units
-        event_quantity = open_units
-    elif kind == "delayed":
-        shipment.delayed = True
-    shipment.status = new_status
+        check_if_match(f"shipment {shipment_id!r}", if_match, before)
     now = _now()
-    shipment.updated_at = now
+    event_quantity = _apply(shipment, kind, quantity, now)
     event = ShipmentEvent(
         shipment_id=shipment_id,
         kind=kind,
@@ -575,22 +627,19 @@ def record_event(
         note=note,
         idempotency_key=idempotency_key,
     )
+    session.add(event)
     try:
-        with session.begin_nested():
-            session.add(event)
-            session.flush()
+        session.flush()
     except IntegrityError:
         # Only a key used at the same moment for another shipment gets here (this shipment is locked).
+        # The transaction is spoilt; raising ends it (the session boundary rolls back).
         raise Conflict(
             f"idempotency key {idempotency_key!r} was used for a different event at the same time",
             code="idempotency_key_reused",
         ) from None
-    view = _one_view(session, shipment_id, true())
-    assert view is not None
-    recorded = RecordedEvent(event=_event_view(event), shipment=view, replayed=False)
-    audit.record(
-        session,
-        actor=actor,
+    recorded = RecordedEvent(event=_event_view(event), shipment=_moved(before, shipment), replayed=False)
+    # Appended at commit: the busiest write path keeps its turn on the audit chain's lock short.
+    change = audit.Change(
         action=f"shipment.{kind}",
         entity="shipment",
         entity_id=shipment_id,
@@ -598,7 +647,228 @@ def record_event(
         after=recorded,
         reason=note,
     )
+    audit.record_many(session, actor=actor, changes=[change], at_commit=True)
     return recorded
+
+
+# --- recording many events at once -----------------------------------------------------------------
+
+MAX_BATCH = 1000
+"""Most events one batch may carry: a minute of a busy hub's scanners, small enough for one transaction."""
+
+
+@dataclass(frozen=True, slots=True)
+class EventInput:
+    """One event of a batch: `record_event`'s arguments, with the idempotency key required."""
+
+    shipment_id: str
+    kind: str
+    idempotency_key: str
+    week: int | None = None
+    quantity: int | None = None
+    signatory: str | None = None
+    note: str | None = None
+
+
+def _at(index: int, error: DomainError) -> DomainError:
+    """`error` with the batch position it happened at, keeping its class, code and status."""
+    message = f"events[{index}]: {error.message}"
+    if isinstance(error, ValidationFailed):
+        return ValidationFailed(message, error.problems)
+    for kind in (NotFound, Forbidden, Conflict):
+        if isinstance(error, kind):
+            return kind(message, code=error.code, status=error.status)
+    return DomainError(message, code=error.code, status=error.status)
+
+
+def _batch_problems(events: Sequence[EventInput]) -> list[Problem]:
+    problems = []
+    if not events:
+        problems.append(Problem("give at least one event", column="events"))
+    if len(events) > MAX_BATCH:
+        problems.append(Problem(f"at most {MAX_BATCH} events, got {len(events)}", column="events"))
+    for index, e in enumerate(events):
+        signatory = e.signatory.strip() if e.signatory is not None else None
+        found = _event_problems(e.kind, e.week, e.quantity, signatory, e.idempotency_key)
+        if e.idempotency_key is None:  # a blank one is named by _event_problems
+            found.append(Problem("a batch event needs an idempotency key", column="idempotency_key"))
+        problems += [Problem(p.message, column=f"events[{index}].{p.column}") for p in found]
+    return problems
+
+
+@dataclass(slots=True)
+class _NewEvent:
+    """A batch's event before it is stored: the columns of ShipmentEvent, without an ORM object's cost."""
+
+    event_id: int | None
+    shipment_id: str
+    kind: str
+    recorded_at: dt.datetime
+    recorded_by: str
+    organisation_id: str | None
+    week: int | None
+    quantity: int | None
+    signatory: str | None
+    note: str | None
+    idempotency_key: str | None
+
+
+def _among(session: Session, column: Any, values: Sequence[str]) -> ColumnElement[bool]:
+    """`column IN values`; on PostgreSQL one array parameter instead of one parameter per value, so
+    that a batch's statements stay short (psycopg parses every long statement anew)."""
+    condition: ColumnElement[bool]
+    if session.get_bind().dialect.name == "postgresql":
+        condition = column == any_(literal(list(values), ARRAY(String)))
+    else:
+        condition = column.in_(values)
+    return condition
+
+
+def _new_event_ids(session: Session, count: int) -> list[int]:
+    """`count` fresh event ids, ascending, so that a batch's events go in at once (no RETURNING).
+
+    On PostgreSQL from the column's sequence; on SQLite, whose write transaction holds the database's
+    write lock from its start, after the largest id (what SQLite itself would assign).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        ids = session.scalars(
+            text(
+                "SELECT nextval(pg_get_serial_sequence('shipment_events', 'event_id')) "
+                "FROM generate_series(1, :n)"
+            ),
+            {"n": count},
+        )
+        return sorted(int(i) for i in ids)
+    last = int(session.scalar(select(func.max(ShipmentEvent.event_id))) or 0)
+    return list(range(last + 1, last + 1 + count))
+
+
+_EVENT_COLUMNS = tuple(f.name for f in dataclasses.fields(_NewEvent))
+_EVENTS_TABLE: Table = ShipmentEvent.__table__  # type: ignore[assignment]  # a Table, typed as FromClause
+
+
+def record_events(session: Session, *, actor: Actor, events: Sequence[EventInput]) -> list[RecordedEvent]:
+    """Record a batch of events in order, all or nothing; each result as `record_event` would return it.
+
+    Every event obeys exactly `record_event`'s rules (the same checks, state machine and idempotency,
+    an event seeing the state left by the batch's earlier events) and gets its own audit record. The
+    first event refused refuses the batch: the error names its position (`events[i]`), and nothing
+    is written. ValidationFailed (422) lists every malformed event at once. A key repeated within
+    the batch replays the first event of that key, like a request sent twice.
+    """
+    problems = _batch_problems(events)
+    if problems:
+        raise ValidationFailed(f"the batch of {len(events)} events is invalid", problems)
+    ids = sorted({e.shipment_id for e in events})
+    # Lock every shipment of the batch in one statement, in id order: two batches sharing shipments
+    # queue instead of deadlocking, and the audit head is locked after them, as record_event does.
+    locked = {
+        s.shipment_id: s
+        for s in session.scalars(
+            select(Shipment)
+            .where(_among(session, Shipment.shipment_id, ids))
+            .order_by(Shipment.shipment_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    }
+    visible = _view_query().where(_among(session, Shipment.shipment_id, ids), _visible(actor))
+    current = {view.shipment_id: view for view in (_view(row) for row in session.execute(visible))}
+    keys = {e.idempotency_key for e in events}
+    stored = {
+        event.idempotency_key: event
+        for event in session.scalars(
+            select(ShipmentEvent).where(_among(session, ShipmentEvent.idempotency_key, sorted(keys)))
+        )
+    }
+    now = _now()
+    steps: list[tuple[_NewEvent, ShipmentView, ShipmentView]] = []  # new events: before and after
+    step_of_key: dict[str, int] = {}
+    # Each event's outcome: the new event's step, or a replay of a stored event or of an earlier step,
+    # with the shipment as it is at that point of the batch.
+    outcomes: list[tuple[int | ShipmentEvent, ShipmentView | None]] = []
+    for index, e in enumerate(events):
+        signatory = e.signatory.strip() if e.signatory is not None else None
+        try:
+            shipment, view = locked.get(e.shipment_id), current.get(e.shipment_id)
+            if shipment is None or view is None:
+                raise NotFound(f"shipment {e.shipment_id!r} does not exist")
+            _check_rights(actor, e.kind, shipment, view.nation_id)
+            # A key seen before: an earlier event of this batch, or one stored by an earlier request.
+            step = step_of_key.get(e.idempotency_key)
+            same = steps[step][0] if step is not None else stored.get(e.idempotency_key)
+            if same is not None:
+                if not _same_request(same, e.shipment_id, e.kind, e.week, e.quantity, signatory, e.note):
+                    raise _key_reused(e.idempotency_key, same)
+                outcomes.append((step, view) if step is not None else (stored[e.idempotency_key], view))
+                continue
+            event_quantity = _apply(shipment, e.kind, e.quantity, now)
+        except DomainError as error:
+            raise _at(index, error) from None
+        event = _NewEvent(
+            event_id=None,
+            shipment_id=e.shipment_id,
+            kind=e.kind,
+            recorded_at=now,
+            recorded_by=actor.user_id,
+            organisation_id=actor.organisation_id,
+            week=e.week,
+            quantity=event_quantity,
+            signatory=signatory,
+            note=e.note,
+            idempotency_key=e.idempotency_key,
+        )
+        current[e.shipment_id] = after = _moved(view, shipment)
+        step_of_key[e.idempotency_key] = len(steps)
+        outcomes.append((len(steps), None))
+        steps.append((event, view, after))
+    # The events are plain values (never added to the session): numbered up front, they go in at once
+    # (COPY on PostgreSQL) instead of one INSERT … RETURNING each; the shipments' changes flush first.
+    for (event, _, _), event_id in zip(steps, _new_event_ids(session, len(steps)), strict=True):
+        event.event_id = event_id
+    try:
+        if steps:
+            insert_many(
+                session,
+                _EVENTS_TABLE,
+                [{name: getattr(event, name) for name in _EVENT_COLUMNS} for event, _, _ in steps],
+            )
+    except IntegrityError:
+        # Only keys used at the same moment by another request get here (the shipments are locked).
+        # The transaction is spoilt; raising ends it (the session boundary rolls back).
+        raise Conflict(
+            "an idempotency key of the batch was used for a different event at the same time",
+            code="idempotency_key_reused",
+        ) from None
+    recorded = [
+        RecordedEvent(event=_event_view(event), shipment=after, replayed=False) for event, _, after in steps
+    ]
+    audit.record_many(
+        session,
+        actor=actor,
+        changes=[
+            audit.Change(
+                action=f"shipment.{event.kind}",
+                entity="shipment",
+                entity_id=event.shipment_id,
+                before=before,
+                after=result,
+                reason=event.note,
+            )
+            for (event, before, _), result in zip(steps, recorded, strict=True)
+        ],
+        at_commit=True,
+    )
+    results = []
+    for what, replayed_on in outcomes:
+        if isinstance(what, ShipmentEvent):
+            assert replayed_on is not None
+            results.append(RecordedEvent(event=_event_view(what), shipment=replayed_on, replayed=True))
+        elif replayed_on is not None:
+            results.append(RecordedEvent(event=recorded[what].event, shipment=replayed_on, replayed=True))
+        else:
+            results.append(recorded[what])
+    return results
 
 
 def clear(session: Session, *, actor: Actor) -> None:

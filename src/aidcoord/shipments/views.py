@@ -13,6 +13,9 @@ from aidcoord.api.problems import PROBLEM_RESPONSES
 from aidcoord.shipments import service
 from aidcoord.shipments.schemas import (
     ShipmentDetailOut,
+    ShipmentEventBatchIn,
+    ShipmentEventBatchOut,
+    ShipmentEventBatchResult,
     ShipmentEventIn,
     ShipmentEventOut,
     ShipmentEventRecorded,
@@ -163,4 +166,65 @@ def record_event(
         event=ShipmentEventOut.model_validate(recorded.event),
         shipment=_out(recorded.shipment),
         replayed=recorded.replayed,
+    )
+
+
+@router.post(
+    "/shipment-events/batch",
+    response_model=ShipmentEventBatchOut,
+    status_code=201,
+    summary="Record up to 1,000 shipment events at once",
+    responses={
+        200: {
+            "model": ShipmentEventBatchOut,
+            "description": "Every event was stored before: nothing changed.",
+        },
+        **documented(
+            {
+                403: "The caller's role may not record one of the events (the problem names its index).",
+                404: "A shipment does not exist (the problem names the event's index).",
+                409: "An event is not allowed in its shipment's status, a quantity exceeds what is left, or "
+                "an idempotency key was used for a different event (the problem names the index).",
+                422: "Events are malformed: each problem names `events[i].field`.",
+            }
+        ),
+    },
+)
+def record_events(
+    body: ShipmentEventBatchIn, session: SessionDep, actor: ActorDep, response: Response
+) -> ShipmentEventBatchOut:
+    """Apply the events in order in one transaction, each as `POST /shipments/{id}/events` would, each
+    with its audit record; the first refused refuses them all (nothing is written) and the problem names
+    its index. 201 when an event was stored, 200 when every one was a replay."""
+    recorded = service.record_events(
+        session,
+        actor=actor,
+        events=[
+            service.EventInput(
+                shipment_id=e.shipment_id,
+                kind=e.kind,
+                idempotency_key=e.idempotency_key,
+                week=e.week,
+                quantity=e.quantity,
+                signatory=e.signatory,
+                note=e.note,
+            )
+            for e in body.events
+        ],
+    )
+    replayed = sum(1 for r in recorded if r.replayed)
+    if replayed == len(recorded):
+        response.status_code = 200
+    return ShipmentEventBatchOut(
+        stored=len(recorded) - replayed,
+        replayed=replayed,
+        results=[
+            ShipmentEventBatchResult(
+                index=index,
+                event=ShipmentEventOut.model_validate(r.event),
+                shipment_status=r.shipment.status,  # type: ignore[arg-type]  # a ShipmentStatus by the machine
+                replayed=r.replayed,
+            )
+            for index, r in enumerate(recorded)
+        ],
     )
