@@ -12,6 +12,7 @@ from aidcoord.dataset import service as dataset
 from aidcoord.db import session_scope
 from aidcoord.scenario.generate import generate
 from tests.api.helpers import problem
+from tests.jobs.helpers import job_of
 
 BASE = "/api/v1/plans"
 OFFICER = Actor(
@@ -31,16 +32,15 @@ def test_plan_list_show_and_diff(loaded: TestClient) -> None:
     problem(api.get(f"{BASE}/latest"), 404, "not_found")
     assert api.get(BASE).json() == []
 
-    first = api.post(BASE, json={"method": "optimiser", "time_limit_s": 60})
-    assert first.status_code == 201, first.text
-    summary = first.json()
+    first = job_of(api, api.post(BASE, json={"method": "optimiser", "time_limit_s": 60}))
+    assert first["status"] == "succeeded", first
+    summary = first["result"]
     assert (summary["version"], summary["status"], summary["method"]) == (1, "draft", "optimiser")
     assert summary["figures"]["objective"] >= summary["baseline"]["objective"] - 1e-6
     assert summary["allocations"] > 0
     hubs = sorted({a["hub_site_id"] for a in api.get(f"{BASE}/1").json()["allocations"]})
-    second = api.post(BASE, json={"method": "greedy", "excluded_hub_ids": hubs[:1]})
-    assert second.status_code == 201, second.text
-    assert second.json()["version"] == 2
+    second = job_of(api, api.post(BASE, json={"method": "greedy", "excluded_hub_ids": hubs[:1]}))
+    assert second["result"]["version"] == 2
 
     assert [p["version"] for p in api.get(BASE).json()] == [2, 1]
     latest = api.get(f"{BASE}/latest").json()
@@ -85,7 +85,7 @@ def test_approve(loaded: TestClient) -> None:
     api = loaded
     problem(api.post(f"{BASE}/1/approve", json={"reason": "board"}), 404, "not_found")
     for _ in range(2):
-        assert api.post(BASE, json={"method": "greedy"}).status_code == 201
+        assert job_of(api, api.post(BASE, json={"method": "greedy"}))["status"] == "succeeded"
     body = problem(api.post(f"{BASE}/1/approve", json={}), 422, "validation_failed")
     assert [p["column"] for p in body["problems"]] == ["reason"]
     problem(api.post(f"{BASE}/1/approve", json={"reason": ""}), 422, "validation_failed")
@@ -114,5 +114,5 @@ def test_approve(loaded: TestClient) -> None:
     approve = spec["paths"]["/api/v1/plans/{version}/approve"]["post"]["responses"]
     assert {"200", "404", "409", "422"} <= set(approve)
     assert "ProblemDetails" in str(approve["409"])
-    assert {"201", "422"} <= set(spec["paths"]["/api/v1/plans"]["post"]["responses"])
+    assert {"202", "422"} <= set(spec["paths"]["/api/v1/plans"]["post"]["responses"])
     assert "/api/v1/plans/{before}/diff/{after}" in spec["paths"]

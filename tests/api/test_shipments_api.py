@@ -16,6 +16,7 @@ from aidcoord.dataset import service as dataset
 from aidcoord.db import session_scope
 from aidcoord.scenario.generate import generate
 from tests.api.helpers import problem, sign_in
+from tests.jobs.helpers import job_of
 from tests.shipments.factory import RECIPIENT, SEED, hub_operator
 from tests.shipments.fixtures import shipped_engine, shipped_template  # noqa: F401 (fixtures used by name)
 
@@ -49,7 +50,7 @@ def test_create_needs_an_approved_plan_and_is_idempotent(api: TestClient, migrat
         dataset.load_scenario(session, actor=SYSTEM, scenario=generate("S", SEED))
     body = problem(api.post(BASE), 409, "conflict")
     assert "no plan is approved" in body["detail"]
-    assert api.post("/api/v1/plans", json={"method": "greedy"}).status_code == 201
+    assert job_of(api, api.post("/api/v1/plans", json={"method": "greedy"}))["status"] == "succeeded"
     assert api.post("/api/v1/plans/1/approve", json={"reason": "board"}).status_code == 200
 
     first = api.post(BASE, json={"version": 1})

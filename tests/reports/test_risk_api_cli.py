@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -21,6 +22,7 @@ from aidcoord.reports import risk
 from aidcoord.scenario.generate import generate
 from aidcoord.shipments import service as shipments
 from tests.api.helpers import V1, problem
+from tests.jobs.helpers import job_of
 from tests.offers.factory import nation_officer
 
 
@@ -56,16 +58,24 @@ def test_dependency_of_the_plan_and_of_supply(planned: TestClient) -> None:
     problem(planned.get(f"{V1}/reports/dependency", params={"basis": "hope"}), 422)
 
 
+def _report(client: TestClient, body: dict[str, Any]) -> dict[str, Any]:
+    """The reliability report of a job started with `body`."""
+    job = job_of(client, client.post(f"{V1}/reports/reliability", json=body))
+    assert job["status"] == "succeeded", job
+    result: dict[str, Any] = job["result"]
+    return result
+
+
 def test_reliability_is_seeded_and_certain_delivery_is_the_plan(planned: TestClient) -> None:
-    certain = planned.post(f"{V1}/reports/reliability", json={"runs": 50, "seed": 3}).json()
+    certain = _report(planned, {"runs": 50, "seed": 3})
     # No shipment has settled, so every nation's record is 1: every run is the plan.
     assert set(certain["probabilities"].values()) == {1.0}
     assert certain["fulfilment"]["minimum"] == pytest.approx(certain["planned_fulfilment"])
     assert certain["fulfilment"]["maximum"] == pytest.approx(certain["planned_fulfilment"])
     assert certain["flagged"] == []
     shaky = {"runs": 200, "seed": 3, "probabilities": {"N003": 0.5}, "default_delay_pmf": [0.7, 0.3]}
-    first = planned.post(f"{V1}/reports/reliability", json=shaky).json()
-    again = planned.post(f"{V1}/reports/reliability", json=shaky).json()
+    first = _report(planned, shaky)
+    again = _report(planned, shaky)
     assert first == again
     assert first["fulfilment"]["mean"] < certain["planned_fulfilment"]
     assert first["probabilities"]["N003"] == 0.5

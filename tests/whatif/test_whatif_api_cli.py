@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,6 +20,7 @@ from aidcoord.db import session_scope
 from aidcoord.plans import service as plans
 from aidcoord.scenario.generate import generate
 from tests.api.helpers import V1, problem
+from tests.jobs.helpers import job_of
 from tests.offers.factory import nation_officer
 
 TOP = "N003"  # the generated S scenario's largest donor by offers
@@ -33,6 +35,22 @@ def planned(api: TestClient, migrated_engine: Engine) -> TestClient:
     return api
 
 
+def _compared(client: TestClient, body: dict[str, Any]) -> dict[str, Any]:
+    """The comparison of a what-if job started with `body`."""
+    job = job_of(client, client.post(f"{V1}/whatif", json=body))
+    assert job["status"] == "succeeded", job
+    result: dict[str, Any] = job["result"]
+    return result
+
+
+def _failed(client: TestClient, body: dict[str, Any]) -> dict[str, Any]:
+    """The problem of a what-if job started with `body`, which fails."""
+    job = job_of(client, client.post(f"{V1}/whatif", json=body))
+    assert job["status"] == "failed", job
+    error: dict[str, Any] = job["error"]
+    return error
+
+
 def test_withdrawing_the_largest_donor_through_the_api(planned: TestClient) -> None:
     body = {
         "changes": [
@@ -40,9 +58,7 @@ def test_withdrawing_the_largest_donor_through_the_api(planned: TestClient) -> N
             {"kind": "hub_cut", "hub_site_id": "HUB-01", "share": 0.3, "from_week": 4},
         ]
     }
-    answer = planned.post(f"{V1}/whatif", json=body)
-    assert answer.status_code == 200, answer.text
-    c = answer.json()
+    c = _compared(planned, body)
     assert c["baseline_version"] == 1
     assert c["freeze_week"] == 4
     assert c["changes"] == [f"{TOP} withdraws from week 4", "HUB-01 loses 30% of its throughput from week 4"]
@@ -62,9 +78,8 @@ def test_withdrawing_the_largest_donor_through_the_api(planned: TestClient) -> N
 
 
 def test_refusals(planned: TestClient) -> None:
-    bad = problem(
-        planned.post(f"{V1}/whatif", json={"changes": [{"kind": "withdraw", "nation_id": "ZZZ"}]}), 422
-    )
+    bad = _failed(planned, {"changes": [{"kind": "withdraw", "nation_id": "ZZZ"}]})
+    assert bad["status"] == 422
     assert "nation 'ZZZ' has no planned offers" in bad["detail"]
     problem(planned.post(f"{V1}/whatif", json={"changes": []}), 422)
     problem(
@@ -81,7 +96,8 @@ def test_refusals(planned: TestClient) -> None:
 def test_no_plan_yet_is_a_404(api: TestClient, migrated_engine: Engine) -> None:
     with session_scope(migrated_engine) as session:
         dataset.load_scenario(session, actor=SYSTEM, scenario=generate("S", 1))
-    body = problem(api.post(f"{V1}/whatif", json={"changes": [{"kind": "delay", "weeks": 2}]}), 404)
+    body = _failed(api, {"changes": [{"kind": "delay", "weeks": 2}]})
+    assert body["status"] == 404
     assert "aidcoord plan" in body["detail"]
 
 
@@ -141,9 +157,7 @@ def test_the_cli_prints_the_comparison_and_saves(
 
 def test_withdrawing_courses_compares_training_too(planned: TestClient, migrated_engine: Engine) -> None:
     body = {"changes": [{"kind": "withdraw_courses", "nation_id": "N005"}, {"kind": "delay", "weeks": 1}]}
-    answer = planned.post(f"{V1}/whatif", json=body)
-    assert answer.status_code == 200, answer.text
-    c = answer.json()
+    c = _compared(planned, body)
     assert c["changes"] == ["offers of every nation delayed by 1 week"]
     trained = c["training"]
     assert trained["withdrawn"] == ["N005"]
@@ -154,7 +168,7 @@ def test_withdrawing_courses_compares_training_too(planned: TestClient, migrated
         io.BytesIO(planned.post(f"{V1}/whatif", params={"format": "xlsx"}, json=body).content)
     )
     assert len(book.sheetnames) == 6
-    assert planned.post(f"{V1}/whatif", json={"changes": body["changes"][1:]}).json()["training"] is None
+    assert _compared(planned, {"changes": body["changes"][1:]})["training"] is None
     env = {
         "AIDCOORD_DATABASE_URL": migrated_engine.url.render_as_string(hide_password=False),
         "COLUMNS": "200",

@@ -6,6 +6,7 @@ from aidcoord.catalog import models as catalog_models
 from aidcoord.dataset import models as dataset_models
 from aidcoord.db.base import Base
 from aidcoord.handover import models as handover_models
+from aidcoord.jobs import models as jobs_models
 from aidcoord.nations import models as nations_models
 from aidcoord.offers import models as offers_models
 from aidcoord.plans import models as plans_models
@@ -24,6 +25,7 @@ __all__ = [
     "catalog_models",
     "dataset_models",
     "handover_models",
+    "jobs_models",
     "metadata",
     "nations_models",
     "offers_models",

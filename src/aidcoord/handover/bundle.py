@@ -41,6 +41,7 @@ SCENARIO_DIR = "scenario/"
 EXCLUDED_TABLES: Mapping[str, str] = {
     "credentials": "API tokens and browser sessions are secrets: the new lead issues new ones",
     "instance": "the identity of a database, not part of the state it holds",
+    "jobs": "background work of one database (queued runs, progress, cached results), not its state",
 }
 """Tables that never travel, and why."""
 

@@ -1,7 +1,6 @@
 """HTTP routes of the plans domain: plan the current state, list, show, diff and approve plans.
 
-Planning runs inside the request for now; long plans become background jobs (202 and the job's URL,
-DESIGN.md "Long work") in a later issue.
+Planning is a background job (202 and the job's URL, DESIGN.md "Long work"): see aidcoord.jobs.
 """
 
 from __future__ import annotations
@@ -9,10 +8,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
+from fastapi.responses import JSONResponse
 
 from aidcoord.api.deps import ActorDep, SessionDep
+from aidcoord.api.inputs import MAX_INTEGER
 from aidcoord.api.problems import PROBLEM_RESPONSES
 from aidcoord.errors import Problem, ValidationFailed
+from aidcoord.jobs.schemas import JobOut
+from aidcoord.jobs.views import ACCEPTED
+from aidcoord.jobs.views import submit as submit_job
 from aidcoord.plans import service
 from aidcoord.plans.schemas import PlanApprove, PlanCreate, PlanDetailOut, PlanDiffOut, PlanSummaryOut
 
@@ -34,7 +38,8 @@ def _version(value: str, name: str) -> int | None:
     """`latest` → None (the service's default); a positive integer → itself; anything else → 422."""
     if value == "latest":
         return None
-    if value.isdigit() and int(value) >= 1:
+    # isascii: "²".isdigit() holds but int("²") fails; above MAX_INTEGER no plan has that version.
+    if value.isascii() and value.isdigit() and 1 <= int(value) <= MAX_INTEGER:
         return int(value)
     raise ValidationFailed(
         "the plan version is invalid",
@@ -51,26 +56,20 @@ def _resolved(session: SessionDep, actor: ActorDep, value: str, name: str) -> in
 
 @router.post(
     "/plans",
-    response_model=PlanSummaryOut,
-    status_code=201,
-    summary="Plan the current state (coordinators)",
-    responses=documented({422: "The body is invalid (unknown method, time limit out of range)."}),
+    status_code=202,
+    response_model=JobOut,
+    summary="Plan the current state, as a job (coordinators)",
+    responses={
+        **ACCEPTED,
+        **documented({422: "The body is invalid (unknown method, time limit out of range)."}),
+    },
 )
-def create_plan(body: PlanCreate, session: SessionDep, actor: ActorDep) -> PlanSummaryOut:
-    """Run the optimiser (or greedy) on the loaded scenario and store the result as the next draft version.
+def create_plan(body: PlanCreate, session: SessionDep, actor: ActorDep) -> JSONResponse:
+    """Queue a plan of the loaded scenario (optimiser or greedy); it is stored as the next draft version.
 
-    The solve runs within the request; long plans will become background jobs in a later issue.
+    Answers 202 with the job (`Location`): its `result` is the plan's summary once it has succeeded.
     """
-    summary = service.create_plan(
-        session,
-        actor=actor,
-        method=body.method,
-        time_limit_s=body.time_limit_s,
-        include_announced=body.include_announced,
-        excluded_offer_ids=body.excluded_offer_ids,
-        excluded_hub_ids=body.excluded_hub_ids,
-    )
-    return PlanSummaryOut.model_validate(summary)
+    return submit_job(session, actor, "plan", body.model_dump(mode="json"))
 
 
 @router.get("/plans", response_model=list[PlanSummaryOut], summary="List plans")
@@ -120,7 +119,8 @@ def diff_plans(
     responses=documented(
         {
             404: "No such plan.",
-            409: "The plan is not a draft (already approved, or superseded).",
+            409: "The plan is not a draft (already approved, or superseded), or no longer fits the current "
+            "offers and requirements (`plan_outdated`: plan again).",
             422: "The reason is missing or blank, or the version is invalid.",
         }
     ),

@@ -8,6 +8,9 @@ from fastapi import APIRouter, Query, Response
 
 from aidcoord.api.deps import ActorDep, SessionDep
 from aidcoord.api.exports import FILE_RESPONSES, FormatQuery, TableQuery, file_response
+from aidcoord.jobs.schemas import JobOut
+from aidcoord.jobs.views import ACCEPTED
+from aidcoord.jobs.views import submit as submit_job
 from aidcoord.reports import risk
 from aidcoord.reports.risk_schemas import (
     DependencyOut,
@@ -50,7 +53,11 @@ def dependency(
 
 
 @router.post(
-    "/reliability", response_model=ReliabilityOut, responses=FILE_RESPONSES, summary="Monte Carlo reliability"
+    "/reliability",
+    status_code=202,
+    response_model=JobOut,
+    responses={**ACCEPTED, **FILE_RESPONSES},
+    summary="Monte Carlo reliability (a job; CSV and XLSX at once)",
 )
 def reliability(
     body: ReliabilityIn,
@@ -58,8 +65,14 @@ def reliability(
     actor: ActorDep,
     format: FormatQuery = "json",
     table: TableQuery = None,
-) -> Response | ReliabilityOut:
-    """Simulate the baseline plan with nations delivering by their record (or the overrides); seeded."""
+) -> Response:
+    """Simulate the baseline plan with nations delivering by their record (or the overrides); seeded.
+
+    JSON: 202 and the job (`Location`), whose `result` is the report once it has succeeded. CSV and
+    XLSX: the file, simulated within the request.
+    """
+    if format == "json":
+        return submit_job(session, actor, "reliability", body.model_dump(mode="json"))
     rel = risk.reliability(
         session,
         actor=actor,
@@ -70,8 +83,11 @@ def reliability(
         delay_pmf=body.delay_pmf,
         default_delay_pmf=body.default_delay_pmf,
     )
-    if format != "json":
-        return file_response(risk.reliability_tables(rel), format, table, "reliability")
+    return file_response(risk.reliability_tables(rel), format, table, "reliability")
+
+
+def reliability_out(rel: risk.Reliability) -> ReliabilityOut:
+    """A Monte Carlo run as the API answers it."""
     res = rel.result
     return ReliabilityOut(
         plan_version=rel.plan_version,

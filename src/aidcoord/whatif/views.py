@@ -9,6 +9,9 @@ from pydantic import TypeAdapter
 
 from aidcoord.api.deps import ActorDep, SessionDep
 from aidcoord.api.exports import FILE_RESPONSES, FormatQuery, TableQuery, file_response
+from aidcoord.jobs.schemas import JobOut
+from aidcoord.jobs.views import ACCEPTED
+from aidcoord.jobs.views import submit as submit_job
 from aidcoord.training.views import comparison_out
 from aidcoord.whatif import service
 from aidcoord.whatif.report import tables
@@ -19,7 +22,8 @@ router = APIRouter(prefix="/whatif", tags=["analysis"])
 _changes = TypeAdapter(list[ChangeIn])
 
 
-def _out(outcome: WhatIfOutcome) -> ComparisonOut:
+def comparison(outcome: WhatIfOutcome) -> ComparisonOut:
+    """A what-if's outcome as the API answers it."""
     c = outcome.comparison
     return ComparisonOut.model_validate(
         {
@@ -42,7 +46,7 @@ def _out(outcome: WhatIfOutcome) -> ComparisonOut:
 
 def _answer(outcome: WhatIfOutcome, fmt: str, table: str | None) -> Any:
     if fmt == "json":
-        return _out(outcome)
+        return comparison(outcome)
     return file_response(tables(outcome), fmt, table, "whatif")
 
 
@@ -58,9 +62,10 @@ def _saved(view: SavedView) -> SavedOut:
 
 @router.post(
     "",
-    response_model=ComparisonOut,
-    responses=FILE_RESPONSES,
-    summary="Run a what-if against the baseline plan",
+    status_code=202,
+    response_model=JobOut,
+    responses={**ACCEPTED, **FILE_RESPONSES},
+    summary="Run a what-if against the baseline plan (a job; CSV and XLSX at once)",
 )
 def run_whatif(
     body: WhatIfIn,
@@ -68,11 +73,21 @@ def run_whatif(
     actor: ActorDep,
     format: FormatQuery = "json",
     table: TableQuery = None,
-) -> Response | ComparisonOut:
-    """Apply the changes, re-plan warm-started from the baseline and compare (coordinators, auditors)."""
+) -> Response:
+    """Apply the changes, re-plan warm-started from the baseline and compare (coordinators, auditors).
+
+    JSON: 202 and the job (`Location`), whose `result` is the comparison once it has succeeded. CSV and
+    XLSX: the file, computed within the request.
+    """
     changes = [service.change_from_dict(c.model_dump()) for c in body.changes]
+    if format == "json":
+        params = {
+            "changes": [c.model_dump(mode="json") for c in body.changes],
+            "time_limit_s": body.time_limit_s,
+        }
+        return submit_job(session, actor, "whatif", params)
     outcome = service.run(session, actor=actor, changes=changes, time_limit_s=body.time_limit_s)
-    answer: Response | ComparisonOut = _answer(outcome, format, table)
+    answer: Response = _answer(outcome, format, table)
     return answer
 
 

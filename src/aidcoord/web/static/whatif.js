@@ -88,6 +88,18 @@
     changes.push(c);
     render();
   });
+  // The what-if runs as a job on the server: poll it, showing its progress, until it has ended.
+  async function finished(url) {
+    for (;;) {
+      const response = await fetch(url, { credentials: "same-origin" });
+      const job = await response.json();
+      if (!response.ok) { throw new Error(job.detail || job.title || response.statusText); }
+      if (job.status === "succeeded") { return job.result; }
+      if (job.status === "failed") { throw new Error(job.error ? job.error.detail : job.message); }
+      $("progress-text").textContent = `Re-planning… ${Math.round(job.progress * 100)}% ${job.message}`;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
   $("run").addEventListener("click", async function () {
     $("run").disabled = true;
     $("whatif-error").hidden = true;
@@ -101,12 +113,13 @@
       });
       const body = await response.json();
       if (!response.ok) { throw new Error(body.detail || body.title || response.statusText); }
-      show(body);
+      show(await finished(response.headers.get("Location") || body.links.self));
     } catch (error) {
       $("whatif-error").textContent = "The what-if failed: " + error.message;
       $("whatif-error").hidden = false;
     } finally {
       $("progress").hidden = true;
+      $("progress-text").textContent = "Re-planning…";
       $("run").disabled = changes.length === 0;
     }
   });

@@ -1,0 +1,1 @@
+"""Background jobs: long work (plans, what-ifs, Monte Carlo, state export) queued in the database."""
