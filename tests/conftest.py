@@ -123,6 +123,11 @@ def table_row_counts(engine: Engine) -> dict[str, int]:
         }
 
 
+def state_rows(engine: Engine) -> int:
+    """Rows of state in all: every table but `instance` (the database's identity, made by its migration)."""
+    return sum(n for name, n in table_row_counts(engine).items() if name != "instance")
+
+
 @pytest.fixture
 def api(migrated_engine: Engine) -> Iterator[TestClient]:
     """An HTTP client on the app, over a migrated database of each backend, signed in as a coordinator.

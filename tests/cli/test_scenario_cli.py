@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from aidcoord.cli.main import app
 from aidcoord.db import make_engine
-from tests.conftest import table_row_counts
+from tests.conftest import state_rows
 
 BROKEN = Path(__file__).resolve().parents[1] / "scenario" / "broken"
 CASES = sorted(p.name for p in BROKEN.iterdir() if (p / "expected.json").exists())
@@ -57,7 +57,7 @@ def test_broken_package_is_rejected_and_nothing_is_written(cli: CliRunner, case:
     assert ", ".join(where) in out
     engine = make_engine(os.environ["AIDCOORD_DATABASE_URL"])
     try:
-        assert sum(table_row_counts(engine).values()) == 0
+        assert state_rows(engine) == 0
     finally:
         engine.dispose()
 

@@ -15,7 +15,7 @@ from aidcoord.errors import Conflict, Forbidden, ValidationFailed
 from aidcoord.scenario.generate import generate
 from aidcoord.scenario.io import read_package, write_package
 from aidcoord.scenario.model import Offer
-from tests.conftest import table_row_counts
+from tests.conftest import state_rows
 
 
 def files_of(folder: Path) -> dict[str, bytes]:
@@ -62,7 +62,7 @@ def test_invalid_scenario_writes_nothing(migrated_engine: Engine) -> None:
     with pytest.raises(ValidationFailed) as raised, session_scope(migrated_engine) as session:
         dataset.load_scenario(session, actor=SYSTEM, scenario=scenario)
     assert any(p.column == "nation_id" and "XXX" in p.message for p in raised.value.problems)
-    assert sum(table_row_counts(migrated_engine).values()) == 0
+    assert state_rows(migrated_engine) == 0
 
 
 def test_second_load_needs_replace(migrated_engine: Engine) -> None:
@@ -82,7 +82,7 @@ def test_only_coordinators_load(migrated_engine: Engine) -> None:
     )
     with pytest.raises(Forbidden), session_scope(migrated_engine) as session:
         dataset.load_scenario(session, actor=officer, scenario=generate("S", 1))
-    assert sum(table_row_counts(migrated_engine).values()) == 0
+    assert state_rows(migrated_engine) == 0
 
 
 def test_summary_and_derived_organisations(migrated_engine: Engine) -> None:

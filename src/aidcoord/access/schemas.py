@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from aidcoord.access.models import ORGANISATION_KINDS
+from aidcoord.api.inputs import InputModel
 
 
 class OrganisationOut(BaseModel):
@@ -22,7 +23,7 @@ class OrganisationOut(BaseModel):
     site_id: str | None = None
 
 
-class LoginIn(BaseModel):
+class LoginIn(InputModel):
     """A user's name and password."""
 
     model_config = ConfigDict(extra="forbid")
@@ -50,7 +51,7 @@ class SessionOut(BaseModel):
     expires_at: dt.datetime
 
 
-class TokenIn(BaseModel):
+class TokenIn(InputModel):
     """An API token for the caller."""
 
     model_config = ConfigDict(extra="forbid")

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from pydantic import ConfigDict, Field
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
-
-def _not_null(value: Any) -> Any:
-    """A PATCH may leave a field out, but may not set it to null."""
-    if value is None:
-        raise ValueError("may be left out but not set to null")
-    return value
+from aidcoord.api.inputs import InputModel, never_null
 
 
-class ItemIn(BaseModel):
+class ItemIn(InputModel):
     """A catalogue item to add."""
 
     model_config = ConfigDict(extra="forbid")
@@ -35,7 +28,7 @@ class ItemOut(ItemIn):
     model_config = ConfigDict(extra="forbid", from_attributes=True)
 
 
-class ItemPatch(BaseModel):
+class ItemPatch(InputModel):
     """Changes to an item: only the fields given change."""
 
     model_config = ConfigDict(extra="forbid")
@@ -48,12 +41,12 @@ class ItemPatch(BaseModel):
     unit_value_eur: float | None = Field(default=None, ge=0)
     extra: dict[str, str] | None = Field(default=None, description="Replaces all extra columns.")
 
-    _required = field_validator(
+    _required = never_null(
         "name", "category", "capability", "unit", "unit_mass_kg", "unit_value_eur", "extra"
-    )(_not_null)
+    )
 
 
-class SubstituteIn(BaseModel):
+class SubstituteIn(InputModel):
     """Item `substitute_item_id` may fill a requirement for `item_id`, unit for unit."""
 
     model_config = ConfigDict(extra="forbid")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from pydantic import ConfigDict, Field
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from aidcoord.api.inputs import InputModel, never_null
 
 
-class NationIn(BaseModel):
+class NationIn(InputModel):
     """A nation to add."""
 
     model_config = ConfigDict(extra="forbid")
@@ -26,14 +26,7 @@ class NationOut(NationIn):
     model_config = ConfigDict(extra="forbid", from_attributes=True)
 
 
-def _not_null(value: Any) -> Any:
-    """A PATCH may leave a field out, but may not set a required one to null."""
-    if value is None:
-        raise ValueError("may be left out but not set to null")
-    return value
-
-
-class NationPatch(BaseModel):
+class NationPatch(InputModel):
     """Changes to a nation: only the fields given change (GDP and defence share may be set to null)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -44,4 +37,4 @@ class NationPatch(BaseModel):
     nato_member: bool | None = None
     extra: dict[str, str] | None = Field(default=None, description="Replaces all extra columns.")
 
-    _required = field_validator("name", "nato_member", "extra")(_not_null)
+    _required = never_null("name", "nato_member", "extra")

@@ -5,19 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
+
+from aidcoord.api.inputs import InputModel, never_null
 
 ValuationMethod = Literal["market", "replacement", "book"]
 
 
-def _not_null(value: Any) -> Any:
-    """A PATCH may leave a field out, but may not set it to null."""
-    if value is None:
-        raise ValueError("may be left out but not set to null")
-    return value
-
-
-class OfferIn(BaseModel):
+class OfferIn(InputModel):
     """A nation's announced pledge (it starts announced; commit it to have it planned)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -37,11 +32,13 @@ class OfferIn(BaseModel):
         default=None, ge=0, description="Left out: quantity × the item's unit value is shown."
     )
     source: str | None = Field(default=None, max_length=2000, description="The source document or link.")
-    announced_on: dt.date | None = Field(default=None, description="Left out: today (UTC).")
+    announced_on: dt.date | None = Field(
+        default=None, strict=False, description="Left out: today (UTC). A date, YYYY-MM-DD."
+    )
     extra: dict[str, str] = Field(default_factory=dict)
 
 
-class OfferPatch(BaseModel):
+class OfferPatch(InputModel):
     """An amendment to an announced or committed offer: only the fields given change."""
 
     model_config = ConfigDict(extra="forbid")
@@ -55,10 +52,10 @@ class OfferPatch(BaseModel):
     valuation_method: ValuationMethod | None = None
     source: str | None = Field(default=None, max_length=2000)
 
-    _required = field_validator("quantity", "available_week", "origin_site_id", "valuation_method")(_not_null)
+    _required = never_null("quantity", "available_week", "origin_site_id", "valuation_method")
 
 
-class OfferWithdraw(BaseModel):
+class OfferWithdraw(InputModel):
     """Why an offer is withdrawn (required)."""
 
     model_config = ConfigDict(extra="forbid")

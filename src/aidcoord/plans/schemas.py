@@ -7,8 +7,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from aidcoord.api.inputs import InputModel
 
-class PlanCreate(BaseModel):
+
+class PlanCreate(InputModel):
     """What to plan: the method, the solver's time limit, and what to leave in or out."""
 
     model_config = ConfigDict(extra="forbid")
@@ -22,7 +24,7 @@ class PlanCreate(BaseModel):
     excluded_hub_ids: list[str] = Field(default_factory=list, description="Hubs to close.")
 
 
-class PlanApprove(BaseModel):
+class PlanApprove(InputModel):
     """Why a plan is approved (recorded with the approval)."""
 
     model_config = ConfigDict(extra="forbid")

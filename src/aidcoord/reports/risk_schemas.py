@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from aidcoord.api.inputs import InputModel
+
 
 class DonorShareOut(BaseModel):
     """A nation's value in a group and its share (0–1)."""
@@ -55,7 +57,7 @@ class DependencyOut(BaseModel):
     sole_source: list[SoleSourceOut]
 
 
-class ReliabilityIn(BaseModel):
+class ReliabilityIn(InputModel):
     """How to simulate: runs, seed, threshold, and overrides of the record."""
 
     model_config = ConfigDict(extra="forbid")

@@ -4,17 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
+
+from aidcoord.api.inputs import InputModel, never_null
 
 
-def _not_null(value: Any) -> Any:
-    """A PATCH may leave a field out, but may not set it to null."""
-    if value is None:
-        raise ValueError("may be left out but not set to null")
-    return value
-
-
-class RequirementIn(BaseModel):
+class RequirementIn(InputModel):
     """A requirement to add to the recipient's list (it starts open)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -31,7 +26,7 @@ class RequirementIn(BaseModel):
     extra: dict[str, str] = Field(default_factory=dict)
 
 
-class RequirementPatch(BaseModel):
+class RequirementPatch(InputModel):
     """Changes to an open requirement: only the fields given change."""
 
     model_config = ConfigDict(extra="forbid")
@@ -44,10 +39,10 @@ class RequirementPatch(BaseModel):
     item_id: str | None = Field(default=None, min_length=1, max_length=64)
     weight: float | None = Field(default=None, gt=0)
 
-    _required = field_validator("quantity", "due_week", "delivery_site_id", "item_id", "weight")(_not_null)
+    _required = never_null("quantity", "due_week", "delivery_site_id", "item_id", "weight")
 
 
-class RequirementReprioritise(BaseModel):
+class RequirementReprioritise(InputModel):
     """A new priority class (and optionally weight) for an open requirement."""
 
     model_config = ConfigDict(extra="forbid")
@@ -56,7 +51,7 @@ class RequirementReprioritise(BaseModel):
     weight: float | None = Field(default=None, gt=0)
 
 
-class RequirementCancel(BaseModel):
+class RequirementCancel(InputModel):
     """Why a requirement is cancelled (optional)."""
 
     model_config = ConfigDict(extra="forbid")

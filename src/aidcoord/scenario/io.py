@@ -50,6 +50,13 @@ RESERVED_KEYS: tuple[str, ...] = ("name", "title", "resources", PLANNING)
 DEFAULT_LATENESS_DECAY = 0.1
 DEFAULT_TRANSPORT_COST_WEIGHT = 0.0
 
+MAX_INTEGER = 2_147_483_647
+"""The largest whole number a package (or the API) may give: what a PostgreSQL `integer` column holds."""
+MAX_FILE_BYTES = 64 * 1024 * 1024
+"""The largest file of a package that is read (some 30 times the XL scenario's largest table)."""
+NAME_LENGTH, TITLE_LENGTH = 200, 500
+"""The package's name and title, as long as the database keeps them."""
+
 _FRICTIONLESS_TYPES: Mapping[str, str] = {
     "str": "string",
     "int": "integer",
@@ -77,6 +84,8 @@ class Column:
     optional: bool = False
     references: str | None = None
     site_kind: str | None = None
+    max_length: int | None = None
+    """Text: the most characters, as many as the database column holds."""
 
     @property
     def frictionless_type(self) -> str:
@@ -106,14 +115,29 @@ class Table:
         return len(self.key) == 1
 
 
-def _id(name: str, references: str | None = None, site_kind: str | None = None) -> Column:
+def _id(
+    name: str, references: str | None = None, site_kind: str | None = None, *, max_length: int = 64
+) -> Column:
     """A non-empty id column, optionally a reference to another table's id."""
-    return Column(name, "str", "a non-empty id", _non_empty, references=references, site_kind=site_kind)
+    return Column(
+        name,
+        "str",
+        "a non-empty id",
+        _non_empty,
+        references=references,
+        site_kind=site_kind,
+        max_length=max_length,
+    )
 
 
-def _text(name: str) -> Column:
+def _nation(name: str, references: str | None = None) -> Column:
+    """A nation id: at most 16 characters (ISO codes and the like)."""
+    return _id(name, references, max_length=16)
+
+
+def _text(name: str, max_length: int = 200) -> Column:
     """A free-text column."""
-    return Column(name, "str", "text")
+    return Column(name, "str", "text", max_length=max_length)
 
 
 def _non_empty(value: Any) -> bool:
@@ -152,7 +176,7 @@ TABLES: tuple[Table, ...] = (
         "nations.csv",
         Nation,
         (
-            _id("nation_id"),
+            _nation("nation_id"),
             _text("name"),
             _optional_number("gdp_usd_bn", 0),
             _optional_number("defence_pct_gdp", 0, 100),
@@ -168,7 +192,7 @@ TABLES: tuple[Table, ...] = (
             _id("site_id"),
             _text("name"),
             Column("kind", "str", f"one of {', '.join(SITE_KINDS)}", lambda v: v in SITE_KINDS),
-            _id("nation_id", "nations"),
+            _nation("nation_id", "nations"),
             _number("lat", -90, 90),
             _number("lon", -180, 180),
             _optional_number("throughput_t_per_week", 0, strict=True),
@@ -182,7 +206,7 @@ TABLES: tuple[Table, ...] = (
         (
             _id("from_site_id", "sites"),
             _id("to_site_id", "sites"),
-            _text("mode"),
+            _text("mode", 32),
             _int("lead_time_weeks", 0),
             _number("cost_eur_per_t", 0),
         ),
@@ -195,9 +219,9 @@ TABLES: tuple[Table, ...] = (
         (
             _id("item_id"),
             _text("name"),
-            _text("category"),
-            _text("capability"),
-            _text("unit"),
+            _text("category", 64),
+            _text("capability", 64),
+            _text("unit", 32),
             _number("unit_mass_kg", 0, strict=True),
             _number("unit_value_eur", 0),
         ),
@@ -231,7 +255,7 @@ TABLES: tuple[Table, ...] = (
         Offer,
         (
             _id("offer_id"),
-            _id("nation_id", "nations"),
+            _nation("nation_id", "nations"),
             _id("item_id", "items"),
             _count("quantity"),
             _int("available_week", 0),
@@ -246,8 +270,8 @@ TABLES: tuple[Table, ...] = (
         Course,
         (
             _id("course_id"),
-            _id("nation_id", "nations"),
-            _text("specialty"),
+            _nation("nation_id", "nations"),
+            _text("specialty", 64),
             _count("seats"),
             _int("start_week", 0),
             _int("duration_weeks", 1),
@@ -262,7 +286,7 @@ TABLES: tuple[Table, ...] = (
         TrainingNeed,
         (
             _id("need_id"),
-            _text("specialty"),
+            _text("specialty", 64),
             _count("trainees"),
             _int("priority", 1),
             _number("weight", 0, strict=True),
@@ -322,12 +346,36 @@ def _type_ok(column: Column, value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def _limit_problem(column: Column, value: Any) -> str | None:
+    """What a typed value breaks of the limits every column has: storable text, length, integer range."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return f"{column.name} may not contain the NUL character (U+0000)"
+        if column.max_length is not None and len(value) > column.max_length:
+            return f"{column.name} must be at most {column.max_length} characters, got {len(value)}"
+    elif (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and not -MAX_INTEGER - 1 <= value <= MAX_INTEGER
+    ):
+        return f"{column.name} must lie between {-MAX_INTEGER - 1} and {MAX_INTEGER}"
+    return None
+
+
+def _text_limit(name: str, value: str, max_length: int) -> str | None:
+    """What a text value outside the tables breaks of the limits of text."""
+    return _limit_problem(Column(name, "str", "text", max_length=max_length), value)
+
+
 def _cell_problem(column: Column, value: Any) -> str | None:
     """What is wrong with one typed value of a column, or None."""
     if value is None:
         return None if column.optional else f"{column.name} must be {column.rule}, got ''"
     if not _type_ok(column, value):
         return f"{column.name} must be {column.rule}, got {value!r} ({type(value).__name__})"
+    limit = _limit_problem(column, value)
+    if limit is not None:
+        return limit
     if column.check is not None and not column.check(value):
         return f"{column.name} must be {column.rule}, got '{format_value(value)}'"
     return None
@@ -345,6 +393,9 @@ def _parse_cell(column: Column, text: str) -> tuple[Any, str | None]:
         if column.type == "int":
             if not _INT.fullmatch(stripped):
                 return None, bad
+            if len(stripped.lstrip("+-")) > len(str(MAX_INTEGER)):
+                # Also keeps int() away from Python's limit on the digits it converts.
+                return None, f"{column.name} must be at most {MAX_INTEGER}, got {len(stripped)} digits"
             value = int(stripped)
         elif column.type == "float":
             if not _FLOAT.fullmatch(stripped):
@@ -359,7 +410,7 @@ def _parse_cell(column: Column, text: str) -> tuple[Any, str | None]:
             value = lowered == "true"
     problem = _cell_problem(column, value)
     if problem is not None:
-        return None, bad
+        return None, _limit_problem(column, value) or bad
     return value, None
 
 
@@ -632,6 +683,10 @@ def _read_datapackage(folder: Path, problems: list[Problem]) -> _Header | None:
     if not target.is_file():
         bad(f"{DATAPACKAGE} not found in {folder}")
         return None
+    too_big = _too_big(target)
+    if too_big is not None:
+        bad(too_big)
+        return None
     try:
         doc = json.loads(target.read_bytes().decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
@@ -640,18 +695,25 @@ def _read_datapackage(folder: Path, problems: list[Problem]) -> _Header | None:
     except json.JSONDecodeError as exc:
         bad(f"{DATAPACKAGE} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")
         return None
+    except (RecursionError, ValueError) as exc:  # nesting or a number too deep or long to read
+        bad(f"{DATAPACKAGE} is not readable JSON: {exc}")
+        return None
     if not isinstance(doc, dict):
         bad(f"{DATAPACKAGE} must hold a JSON object, got {type(doc).__name__}")
         return None
     header = _Header(meta={k: v for k, v in doc.items() if k not in RESERVED_KEYS})
     name = doc.get("name")
     if not isinstance(name, str) or name.strip() == "":
-        bad(f"name must be non-empty text, got {name!r}", "name")
+        bad(f"name must be non-empty text, got {name!r}"[:300], "name")
+    elif (limit := _text_limit("name", name, NAME_LENGTH)) is not None:
+        bad(limit, "name")
     else:
         header.name = name
     title = doc.get("title", "")
     if not isinstance(title, str):
-        bad(f"title must be text, got {title!r}", "title")
+        bad(f"title must be text, got {title!r}"[:300], "title")
+    elif (limit := _text_limit("title", title, TITLE_LENGTH)) is not None:
+        bad(limit, "title")
     else:
         header.title = title
     header.settings = _read_planning(doc.get(PLANNING), problems)
@@ -768,11 +830,27 @@ def _schema_problems(table: Table, schema: Any, problems: list[Problem]) -> None
             )
 
 
+def _too_big(target: Path) -> str | None:
+    """Why a file is not read for its size, or None."""
+    size = target.stat().st_size
+    if size > MAX_FILE_BYTES:
+        return f"{target.name} is {size} bytes, more than the {MAX_FILE_BYTES} bytes a package file may have"
+    return None
+
+
 def _read_table(table: Table, folder: Path, path: str, problems: list[Problem]) -> _Rows:
     """Parse one CSV: build every row whose values are all valid; report the rest, row by row."""
     target = folder / path
     if not target.is_file():
         problems.append(Problem(f"file not found: {path} (resource '{table.resource}')", path, None, None))
+        return _Rows((), readable=False)
+    if not target.resolve().is_relative_to(folder.resolve()):
+        # A link inside the package that points elsewhere reads a file the package does not hold.
+        problems.append(Problem(f"{path} leads outside the package folder (a link?)", path, None, None))
+        return _Rows((), readable=False)
+    too_big = _too_big(target)
+    if too_big is not None:
+        problems.append(Problem(too_big, path, None, None))
         return _Rows((), readable=False)
     raw = target.read_bytes()
     try:

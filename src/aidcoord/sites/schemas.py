@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from pydantic import ConfigDict, Field
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
+from aidcoord.api.inputs import InputModel, never_null
 from aidcoord.scenario.model import SITE_KINDS
 
 
-def _not_null(value: Any) -> Any:
-    """A PATCH may leave a field out, but may not set a required one to null."""
-    if value is None:
-        raise ValueError("may be left out but not set to null")
-    return value
-
-
-class SiteIn(BaseModel):
+class SiteIn(InputModel):
     """A site to add: a hub has a weekly throughput in tonnes (> 0), any other kind none."""
 
     model_config = ConfigDict(extra="forbid")
@@ -37,7 +29,7 @@ class SiteOut(SiteIn):
     model_config = ConfigDict(extra="forbid", from_attributes=True)
 
 
-class SitePatch(BaseModel):
+class SitePatch(InputModel):
     """Changes to a site: only the fields given change; a hub keeps a throughput > 0, others none."""
 
     model_config = ConfigDict(extra="forbid")
@@ -48,10 +40,10 @@ class SitePatch(BaseModel):
     throughput_t_per_week: float | None = Field(default=None, gt=0, description="Hubs only; null otherwise.")
     extra: dict[str, str] | None = Field(default=None, description="Replaces all extra columns.")
 
-    _required = field_validator("name", "lat", "lon", "extra")(_not_null)
+    _required = never_null("name", "lat", "lon", "extra")
 
 
-class LaneIn(BaseModel):
+class LaneIn(InputModel):
     """A lane to add: depot→hub or hub→delivery, lead time in whole weeks, cost in EUR per tonne."""
 
     model_config = ConfigDict(extra="forbid")
@@ -70,7 +62,7 @@ class LaneOut(LaneIn):
     model_config = ConfigDict(extra="forbid", from_attributes=True)
 
 
-class LanePatch(BaseModel):
+class LanePatch(InputModel):
     """Changes to a lane: only the fields given change."""
 
     model_config = ConfigDict(extra="forbid")
@@ -80,4 +72,4 @@ class LanePatch(BaseModel):
     cost_eur_per_t: float | None = Field(default=None, ge=0)
     extra: dict[str, str] | None = Field(default=None, description="Replaces all extra columns.")
 
-    _required = field_validator("mode", "lead_time_weeks", "cost_eur_per_t", "extra")(_not_null)
+    _required = never_null("mode", "lead_time_weeks", "cost_eur_per_t", "extra")

@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
+
+from aidcoord.api.inputs import InputModel, never_null
 
 Reason = Literal["no_course", "too_late", "seats_full", "outranked"]
 
 
-def _not_null(value: Any) -> Any:
-    """A PATCH may leave a field out, but may not set it to null."""
-    if value is None:
-        raise ValueError("may be left out but not set to null")
-    return value
-
-
-class CourseIn(BaseModel):
+class CourseIn(InputModel):
     """Seats a nation offers for a specialty, from a start week for a number of weeks, at a site."""
 
     model_config = ConfigDict(extra="forbid")
@@ -34,7 +29,7 @@ class CourseIn(BaseModel):
     extra: dict[str, str] = Field(default_factory=dict)
 
 
-class CoursePatch(BaseModel):
+class CoursePatch(InputModel):
     """A change to a course: only the fields given change (its id and nation are fixed)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -45,7 +40,7 @@ class CoursePatch(BaseModel):
     duration_weeks: int | None = Field(default=None, ge=1)
     site_id: str | None = Field(default=None, min_length=1, max_length=64)
 
-    _required = field_validator("specialty", "seats", "start_week", "duration_weeks", "site_id")(_not_null)
+    _required = never_null("specialty", "seats", "start_week", "duration_weeks", "site_id")
 
 
 class CourseOut(BaseModel):
@@ -64,7 +59,7 @@ class CourseOut(BaseModel):
     extra: dict[str, str]
 
 
-class NeedIn(BaseModel):
+class NeedIn(InputModel):
     """Trainees of a specialty the recipient needs trained by a week."""
 
     model_config = ConfigDict(extra="forbid")
@@ -112,7 +107,7 @@ class NeedPage(BaseModel):
     offset: int
 
 
-class TrainingPlanCreate(BaseModel):
+class TrainingPlanCreate(InputModel):
     """How to plan training: the optimiser or the greedy baseline, and the solver's time limit."""
 
     model_config = ConfigDict(extra="forbid")
@@ -256,7 +251,7 @@ class TrainingReportOut(BaseModel):
     without_crews: list[CrewShortfallOut]
 
 
-class TrainingWhatIfIn(BaseModel):
+class TrainingWhatIfIn(InputModel):
     """Which nations withdraw their courses."""
 
     model_config = ConfigDict(extra="forbid")

@@ -455,7 +455,8 @@ def _summary(session: Session, row: PlanRow, actor: Actor) -> TrainingPlanSummar
     return TrainingPlanSummary(
         version=row.version,
         method=row.method,
-        created_at=row.created_at,
+        # SQLite hands timezone-aware columns back naive; they were written in UTC.
+        created_at=row.created_at.replace(tzinfo=row.created_at.tzinfo or dt.UTC),
         created_by=row.created_by,
         figures=plans.PlanFigures(
             row.objective, row.lp_bound, row.gap, row.weighted_fulfilment, row.on_time_fill

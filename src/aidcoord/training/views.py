@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query, Response
 
 from aidcoord.api.deps import ActorDep, SessionDep
 from aidcoord.api.exports import FILE_RESPONSES, FormatQuery, TableQuery, file_response
+from aidcoord.api.inputs import MAX_INTEGER
 from aidcoord.api.pagination import LimitQuery, OffsetQuery
 from aidcoord.errors import Problem, ValidationFailed
 from aidcoord.planning.training import TrainingComparison
@@ -45,7 +46,8 @@ def _version(value: str) -> int | None:
     """`latest` → None (the service's default); a positive integer → itself; anything else → 422."""
     if value == "latest":
         return None
-    if value.isdigit() and int(value) >= 1:
+    # isascii: "²".isdigit() holds but int("²") fails; above MAX_INTEGER no plan has that version.
+    if value.isascii() and value.isdigit() and 1 <= int(value) <= MAX_INTEGER:
         return int(value)
     raise ValidationFailed(
         "the training plan version is invalid",

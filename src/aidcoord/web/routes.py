@@ -164,7 +164,10 @@ def _require(actor: Actor, roles: Iterable[str], what: str) -> None:
 async def form_data(request: Request) -> dict[str, str]:
     """The posted urlencoded form, one value per field (no multipart: the forms have no files)."""
     body = (await request.body()).decode("utf-8", errors="replace")
-    return {k: v[-1].strip() for k, v in parse_qs(body, keep_blank_values=True).items()}
+    form = {k: v[-1].strip() for k, v in parse_qs(body, keep_blank_values=True).items()}
+    if any("\x00" in k or "\x00" in v for k, v in form.items()):
+        raise DomainError("the form may not contain the NUL character (U+0000)", status=422)
+    return form
 
 
 FormDep = Annotated[dict[str, str], Depends(form_data)]

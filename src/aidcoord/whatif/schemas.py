@@ -7,10 +7,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from aidcoord.api.inputs import InputModel
 from aidcoord.training.schemas import TrainingComparisonOut
 
 
-class _Change(BaseModel):
+class _Change(InputModel):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -78,7 +79,7 @@ ChangeIn = Annotated[
 ]
 
 
-class WhatIfIn(BaseModel):
+class WhatIfIn(InputModel):
     """Changes to try against the baseline plan."""
 
     model_config = ConfigDict(extra="forbid")
@@ -87,7 +88,7 @@ class WhatIfIn(BaseModel):
     time_limit_s: float = Field(default=60.0, gt=0, le=600)
 
 
-class SavedIn(BaseModel):
+class SavedIn(InputModel):
     """A what-if to save under a name."""
 
     model_config = ConfigDict(extra="forbid")
