@@ -92,6 +92,11 @@ def test_serve_refuses_bad_options_and_settings(tmp_path: Path, monkeypatch: pyt
         assert result.exit_code == 2, command
         assert "AIDCOORD_DB_POOL_SIZE" in result.output
         assert "Traceback" not in result.output
+    monkeypatch.delenv("AIDCOORD_DB_POOL_SIZE")
+    monkeypatch.setenv("AIDCOORD_MAX_BODY_BYTES", "ten megabytes")
+    result = CliRunner().invoke(app, ["serve"])
+    assert result.exit_code == 2
+    assert "AIDCOORD_MAX_BODY_BYTES" in result.output
 
 
 def _migrated(tmp_path: Path) -> tuple[str, str]:

@@ -9,6 +9,7 @@ from types import FrameType
 import typer
 import uvicorn
 
+from aidcoord.api.limits import max_body_bytes
 from aidcoord.api.logs import LOG_FORMATS, logging_config
 from aidcoord.cli.common import console, errors_shown, open_engine, require_current_schema
 from aidcoord.config import get_settings
@@ -66,6 +67,7 @@ def serve(
     with errors_shown():
         _check(workers, log_format, log_level, graceful_timeout)
         get_settings()  # the pool settings of every worker, checked once here
+        max_body_bytes()  # and the body limit: a bad value is exit 2 now, not a crash in every worker
     engine = open_engine()
     try:
         with errors_shown():
