@@ -7,7 +7,8 @@ is the warm command line of tests/docs/warm_cli.py — the same `aidcoord.cli.ma
 runs, forked from this process instead of imported once per command — and `aidcoord-backup` is
 deploy/aidcoord-backup.sh.
 What needs root, systemd or nginx is not run: the unit files are checked with `systemd-analyze verify`
-where it exists and against `aidcoord serve`'s own options, the nginx site by its structure.
+where it exists and against `aidcoord serve`'s and `aidcoord worker`'s own options, the nginx site by its
+structure.
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ from aidcoord.config import DEFAULT_DATABASE_URL, get_settings
 from aidcoord.db import make_engine
 from aidcoord.db.migrate import head_revision, upgrade
 from aidcoord.errors import DomainError
+from aidcoord.jobs import runner
 from aidcoord.plans.schemas import PlanCreate
+from aidcoord.training.schemas import TrainingPlanCreate
 from tests.conftest import IN_CI, POSTGRES_ADMIN_URL, _postgres_available
 from tests.docs import shell, warm_cli
 
@@ -48,6 +51,7 @@ ROOT = Path(__file__).resolve().parents[2]
 GUIDE = ROOT / "docs" / "operations.md"
 DEPLOY = ROOT / "deploy"
 UNIT = DEPLOY / "aidcoord.service"
+WORKER_UNIT = DEPLOY / "aidcoord-worker.service"
 BACKUP_UNIT = DEPLOY / "aidcoord-backup.service"
 BACKUP_TIMER = DEPLOY / "aidcoord-backup.timer"
 ENV_EXAMPLE = DEPLOY / "aidcoord.env.example"
@@ -348,6 +352,47 @@ def test_the_unit_runs_serve_with_options_it_takes() -> None:
     assert unit.one("Install", "WantedBy") == "multi-user.target"
 
 
+def _worker_options() -> dict[str, Any]:
+    """`aidcoord worker`'s ExecStart options, parsed by the worker command itself."""
+    argv = shlex.split(read_unit(WORKER_UNIT).one("Service", "ExecStart"))
+    assert argv[0] == INSTALLED_AIDCOORD
+    assert argv[1] == "worker"
+    assert shell.check_aidcoord_command(["aidcoord", *argv[1:]]) is None
+    command = typer.main.get_command(cli_app).commands["worker"]  # type: ignore[attr-defined]
+    context = command.make_context("worker", argv[2:])
+    return dict(context.params)
+
+
+def test_the_worker_unit_runs_worker_like_the_server() -> None:
+    unit, server = read_unit(WORKER_UNIT), read_unit(UNIT)
+    assert set(unit.sections) == {"Unit", "Service", "Install"}
+    options = _worker_options()
+    assert not options["once"]
+    assert options["concurrency"] >= 1
+    # Well above the heartbeat, so a busy but living worker's job is never taken from it.
+    assert options["stalled_after"] >= 6 * runner.HEARTBEAT_S
+    for key in (
+        "User",
+        "Group",
+        "EnvironmentFile",
+        "WorkingDirectory",
+        "Restart",
+        "RestartPreventExitStatus",
+    ):
+        assert unit.one("Service", key) == server.one("Service", key), key
+    assert unit.one("Service", "RestartPreventExitStatus") == str(DomainError.exit_code)
+    # SIGTERM lets the jobs in flight finish: wait longer than a plan's default time limit.
+    assert unit.one("Service", "KillSignal") == "SIGTERM"
+    assert int(unit.one("Service", "TimeoutStopSec")) > PlanCreate.model_fields["time_limit_s"].default
+    # The hardening: every setting from NoNewPrivileges on, as the server has it.
+    settings = server.sections["Service"]
+    hardening = [key for key, _ in settings[settings.index(("NoNewPrivileges", "yes")) :]]
+    assert len(hardening) > 10
+    for key in hardening:
+        assert unit.get("Service", key) == server.get("Service", key), key
+    assert unit.one("Install", "WantedBy") == "multi-user.target"
+
+
 def test_the_backup_units_run_the_backup_script() -> None:
     service, timer = read_unit(BACKUP_UNIT), read_unit(BACKUP_TIMER)
     assert service.one("Service", "Type") == "oneshot"
@@ -371,7 +416,7 @@ def test_systemd_accepts_the_units(tmp_path: Path) -> None:
         INSTALLED_BACKUP: str(BACKUP_SCRIPT),
     }
     copies = []
-    for path in (UNIT, BACKUP_UNIT, BACKUP_TIMER):
+    for path in (UNIT, WORKER_UNIT, BACKUP_UNIT, BACKUP_TIMER):
         content = path.read_text()
         for installed, local in here.items():
             content = content.replace(installed, local)
@@ -469,8 +514,9 @@ def test_nginx_proxies_to_the_unit_with_the_request_id_and_the_body_limit() -> N
     assert headers["x-request-id"] == "$request_id"
     assert headers["x-forwarded-proto"] == "$scheme"
     (read_timeout,) = root.find("proxy_read_timeout")
-    # Plans still run inside the request: the proxy must wait at least the default time limit.
-    default_limit = PlanCreate.model_fields["time_limit_s"].default
-    assert _seconds(read_timeout.args[0]) > default_limit
+    # Plans are jobs (202 at once), so the proxy need not wait for one; a training plan still runs inside
+    # its request, so the proxy waits at least its default time limit.
+    in_request = TrainingPlanCreate.model_fields["time_limit_s"].default
+    assert in_request < _seconds(read_timeout.args[0]) < PlanCreate.model_fields["time_limit_s"].default
     assert "= /healthz" in {" ".join(k) for k in locations}
     assert "= /readyz" in {" ".join(k) for k in locations}
