@@ -29,11 +29,11 @@ def test_probes_need_no_credentials_and_stay_out_of_the_openapi(api: TestClient)
 
 def test_readyz_is_503_until_the_schema_is_at_the_head(empty_database_url: str) -> None:
     app = create_app(empty_database_url)
-    # Without the lifespan: what it starts (the jobs worker on SQLite) needs the schema this lacks.
-    client = TestClient(app)
+    # With the lifespan: the jobs worker it starts on SQLite must wait for the schema, not die.
     try:
-        assert client.get("/healthz").status_code == 200
-        body = problem(client.get("/readyz"), 503, "not_ready")
+        with TestClient(app) as client:
+            assert client.get("/healthz").status_code == 200
+            body = problem(client.get("/readyz"), 503, "not_ready")
     finally:
         app.state.engine.dispose()
     assert "aidcoord db upgrade" in body["detail"]

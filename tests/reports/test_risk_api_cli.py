@@ -82,8 +82,16 @@ def test_reliability_is_seeded_and_certain_delivery_is_the_plan(planned: TestCli
     assert first["flagged"], "a coin-flip donor puts some requirements at risk"
     assert all(f["p_as_planned"] < 0.8 for f in first["flagged"])
     problem(planned.post(f"{V1}/reports/reliability", json={"runs": 0}), 422)
-    csv = planned.post(f"{V1}/reports/reliability", params={"format": "csv"}, json=shaky)
-    assert csv.text.splitlines()[0] == "figure,planned,mean,p5,p50,p95"
+    # The tables are the job's file: a format on the POST still answers the job.
+    job = job_of(planned, planned.post(f"{V1}/reports/reliability", params={"format": "csv"}, json=shaky))
+    assert job["result"] == first
+    csv = planned.get(job["links"]["result"], params={"format": "csv"})
+    assert csv.headers["content-type"].startswith("text/csv")
+    lines = csv.text.splitlines()
+    assert lines[0] == "figure,planned,mean,p5,p50,p95"
+    assert float(lines[1].split(",")[2]) == pytest.approx(first["fulfilment"]["mean"], abs=1e-6)
+    book = load_workbook(io.BytesIO(planned.get(job["links"]["result"]).content))
+    assert book.sheetnames[0] == "reliability summary"
 
 
 def test_a_record_of_losses_lowers_a_nations_probability(

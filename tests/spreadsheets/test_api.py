@@ -22,6 +22,7 @@ from aidcoord.shipments import service as shipments
 from aidcoord.spreadsheets.exports import OFFER_COLUMNS
 from aidcoord.spreadsheets.kiel_import import MAX_FILE_BYTES
 from tests.api.helpers import V1, problem, sign_in
+from tests.jobs.helpers import job_of
 from tests.offers.factory import load
 from tests.reference.factory import plan_and_ship
 from tests.spreadsheets.factory import (
@@ -153,6 +154,14 @@ def _post(
     return client.post(f"{V1}/offer-imports/kiel{query}", content=data, headers=headers)
 
 
+def _imported(client: TestClient, data: bytes, query: str = "", token: str | None = None) -> dict[str, Any]:
+    """The ended job a (non-dry-run) import started: 202, then polled until it ended."""
+    job = job_of(client, _post(client, data, query, token=token))
+    assert job["kind"] == "offers_import"
+    assert job["links"]["result"] is None, "the mapping report is the job's result, not a file"
+    return job
+
+
 def _check_report(report: dict[str, Any], created: str) -> None:
     """Every row of the standard sheet became what it must: the offer mapped, or the reason why not."""
     assert [r["row"] for r in report["rows"]] == [2, 3, 4, 5, 6, 7, 8, 9, 11, 12]
@@ -192,11 +201,7 @@ def test_import_over_http(api: TestClient, migrated_engine: Engine) -> None:
     assert {(p["row"], p["column"]) for p in missing["problems"]} == {(1, "item")}
     problem(_post(client, kiel_sheet(), content_type="application/json"), 415, "unsupported_media_type")
     problem(_post(client, b"x" * (MAX_FILE_BYTES + 1)), 413, "payload_too_large")
-    strict = problem(_post(client, kiel_sheet(), "?strict=true&filename=kiel.xlsx"), 422)
-    assert {(p["file"], p["row"], p["column"]) for p in strict["problems"]} == {
-        ("kiel.xlsx", row, column) for row, (column, _, _) in REFUSED.items()
-    }
-    assert "7 of 10 rows not recognised" in strict["detail"]
+    problem(_post(client, kiel_sheet(ROWS[:0])), 422)
     problem(_post(client, kiel_sheet(), token=viewer), 403)
     assert (offer_rows(migrated_engine), audit_actions(migrated_engine)) == before
 
@@ -206,9 +211,22 @@ def test_import_over_http(api: TestClient, migrated_engine: Engine) -> None:
     assert (dry.json()["would_create"], dry.json()["not_recognised"], dry.json()["offer_ids"]) == (3, 7, [])
     assert (offer_rows(migrated_engine), audit_actions(migrated_engine)) == before
 
-    made = _post(client, kiel_sheet(), "?filename=kiel.xlsx&valuation_method=book", token=coordinator)
-    assert made.status_code == 201, made.text
-    report = made.json()
+    # Strict, with rows not recognised: the job fails naming each, and stores nothing.
+    strict_job = _imported(client, kiel_sheet(), "?strict=true&filename=kiel.xlsx")
+    assert strict_job["status"] == "failed"
+    strict = strict_job["error"]
+    assert strict["status"] == 422
+    assert {(p["file"], p["row"], p["column"]) for p in strict["problems"]} == {
+        ("kiel.xlsx", row, column) for row, (column, _, _) in REFUSED.items()
+    }
+    assert "7 of 10 rows not recognised" in strict["detail"]
+    assert offer_rows(migrated_engine) == before[0]
+    before = (before[0], audit_actions(migrated_engine))
+    assert [a for a, _ in before[1][-1:]] == ["job.submit"]
+
+    made = _imported(client, kiel_sheet(), "?filename=kiel.xlsx&valuation_method=book", token=coordinator)
+    assert made["status"] == "succeeded", made
+    report = made["result"]
     _check_report(report, "created")
     ids = {r["row"]: r["offer_id"] for r in report["rows"] if r["offer_id"]}
     assert report["offer_ids"] == [ids[row] for row in CREATED_ROWS]
@@ -232,6 +250,8 @@ def test_import_over_http(api: TestClient, migrated_engine: Engine) -> None:
         assert (offer["valuation_method"], offer["source"]) == ("book", f"kiel.xlsx, row {row}")
         assert offer["announced_on"] == expected["announced_on"].isoformat()
     actions = audit_actions(migrated_engine)[len(before[1]) :]
+    assert actions[0] == ("job.submit", made["job_id"])
+    actions = actions[1:]
     assert sorted(actions[:-1]) == sorted(
         [("offer.announce", ids[row]) for row in CREATED_ROWS]
         + [("offer.commit", ids[row]) for row in CREATED_ROWS if EXPECTED[row]["status"] == "committed"]
@@ -239,15 +259,16 @@ def test_import_over_http(api: TestClient, migrated_engine: Engine) -> None:
     assert actions[-1][0] == "offers.import"
 
     # Again: nothing new, nothing audited.
-    again = _post(client, kiel_sheet(), token=coordinator)
-    assert again.status_code == 200
-    assert [r["offer_id"] for r in again.json()["rows"] if r["outcome"] == "exists"] == report["offer_ids"]
+    again = _imported(client, kiel_sheet(), token=coordinator)["result"]
+    assert [r["offer_id"] for r in again["rows"] if r["outcome"] == "exists"] == report["offer_ids"]
     assert offer_rows(migrated_engine) == before[0] + 3
-    assert len(audit_actions(migrated_engine)) == len(before[1]) + len(actions)
+    assert [a for a, _ in audit_actions(migrated_engine)[len(before[1]) + len(actions) + 1 :]] == [
+        "job.submit"
+    ]
 
     # A nation's officer: its own nation's rows only.
     rows = [("N005", "2025-03-03", "Commitment", "ITM-0004", 9), ROWS[0]]
-    mine = _post(client, kiel_sheet(rows, HEADER[:5]), token=officer)
-    assert mine.status_code == 201, mine.text
-    assert [r["outcome"] for r in mine.json()["rows"]] == ["created", "not_recognised"]
-    assert "you may import offers of N005 only" in mine.json()["rows"][1]["problems"][0]["message"]
+    mine = _imported(client, kiel_sheet(rows, HEADER[:5]), token=officer)
+    assert mine["created_by"] == "olga"
+    assert [r["outcome"] for r in mine["result"]["rows"]] == ["created", "not_recognised"]
+    assert "you may import offers of N005 only" in mine["result"]["rows"][1]["problems"][0]["message"]

@@ -35,11 +35,16 @@ def planned(api: TestClient, migrated_engine: Engine) -> TestClient:
     return api
 
 
+def _succeeded(client: TestClient, answer: Any) -> dict[str, Any]:
+    """The succeeded job a 202 answer started."""
+    job = job_of(client, answer)
+    assert job["status"] == "succeeded", job
+    return job
+
+
 def _compared(client: TestClient, body: dict[str, Any]) -> dict[str, Any]:
     """The comparison of a what-if job started with `body`."""
-    job = job_of(client, client.post(f"{V1}/whatif", json=body))
-    assert job["status"] == "succeeded", job
-    result: dict[str, Any] = job["result"]
+    result: dict[str, Any] = _succeeded(client, client.post(f"{V1}/whatif", json=body))["result"]
     return result
 
 
@@ -58,7 +63,8 @@ def test_withdrawing_the_largest_donor_through_the_api(planned: TestClient) -> N
             {"kind": "hub_cut", "hub_site_id": "HUB-01", "share": 0.3, "from_week": 4},
         ]
     }
-    c = _compared(planned, body)
+    job = _succeeded(planned, planned.post(f"{V1}/whatif", params={"format": "xlsx"}, json=body))
+    c = job["result"]
     assert c["baseline_version"] == 1
     assert c["freeze_week"] == 4
     assert c["changes"] == [f"{TOP} withdraws from week 4", "HUB-01 loses 30% of its throughput from week 4"]
@@ -67,14 +73,24 @@ def test_withdrawing_the_largest_donor_through_the_api(planned: TestClient) -> N
     assert all(k["nation_id"] != TOP for n in c["newly_unmet"] for k in n["closers"])
     assert {g["group"] for g in c["by_priority"]} <= {"P1", "P2", "P3", "P4", "P5"}
 
-    book = planned.post(f"{V1}/whatif", params={"format": "xlsx"}, json=body)
-    assert book.headers["content-type"].startswith("application/vnd.openxmlformats")
-    sheets = load_workbook(io.BytesIO(book.content))
-    assert sheets.sheetnames == ["what-if summary", "by capability", "by priority", "newly unmet"]
-    assert sheets["what-if summary"]["C3"].value == pytest.approx(c["fulfilment_after"], abs=1e-6)
-    csv = planned.post(f"{V1}/whatif", params={"format": "csv", "table": "newly-unmet"}, json=body)
+    # The tables are the job's file, rendered when fetched (a format on the POST changes nothing).
+    result = job["links"]["result"]
+    assert result == f"{V1}/jobs/{job['job_id']}/result"
+    for book in (planned.get(result), planned.get(result, params={"format": "xlsx"})):
+        assert book.headers["content-type"].startswith("application/vnd.openxmlformats")
+        sheets = load_workbook(io.BytesIO(book.content))
+        assert sheets.sheetnames == ["what-if summary", "by capability", "by priority", "newly unmet"]
+        assert sheets["what-if summary"]["C3"].value == pytest.approx(c["fulfilment_after"], abs=1e-6)
+    csv = planned.get(result, params={"format": "csv", "table": "newly-unmet"})
+    assert csv.headers["content-type"].startswith("text/csv")
     assert csv.text.splitlines()[0].startswith("requirement,item,priority")
-    problem(planned.post(f"{V1}/whatif", params={"format": "csv", "table": "nope"}, json=body), 422)
+    # One line per closer: every newly unmet requirement, and only those.
+    assert {line.split(",")[0] for line in csv.text.splitlines()[1:]} == {
+        n["requirement_id"] for n in c["newly_unmet"]
+    }
+    assert planned.get(result, params={"format": "csv"}).text.splitlines()[0] == "measure,baseline,what-if"
+    problem(planned.get(result, params={"format": "csv", "table": "nope"}), 422)
+    problem(planned.get(result, params={"format": "pdf"}), 422)
 
 
 def test_refusals(planned: TestClient) -> None:
@@ -109,9 +125,12 @@ def test_saved_whatifs(planned: TestClient) -> None:
     problem(planned.post(f"{V1}/whatif/scenarios", json={"name": "top donor stops", "changes": changes}), 409)
     problem(planned.post(f"{V1}/whatif/scenarios", json={"name": "!!", "changes": changes}), 422)
     assert [s["name"] for s in planned.get(f"{V1}/whatif/scenarios").json()] == ["top donor stops"]
-    ran = planned.post(f"{V1}/whatif/scenarios/top donor stops/run")
-    assert ran.status_code == 200, ran.text
-    assert ran.json()["changes"] == [f"{TOP} withdraws", "announced offers are planned too"]
+    ran = _succeeded(planned, planned.post(f"{V1}/whatif/scenarios/top donor stops/run"))
+    assert ran["kind"] == "whatif"
+    assert ran["result"]["changes"] == [f"{TOP} withdraws", "announced offers are planned too"]
+    book = load_workbook(io.BytesIO(planned.get(ran["links"]["result"]).content))
+    assert book["what-if summary"]["C2"].value == f"{TOP} withdraws; announced offers are planned too"
+    problem(planned.post(f"{V1}/whatif/scenarios/nothing/run"), 404)
     problem(planned.get(f"{V1}/whatif/scenarios/nothing"), 404)
 
 
@@ -157,16 +176,15 @@ def test_the_cli_prints_the_comparison_and_saves(
 
 def test_withdrawing_courses_compares_training_too(planned: TestClient, migrated_engine: Engine) -> None:
     body = {"changes": [{"kind": "withdraw_courses", "nation_id": "N005"}, {"kind": "delay", "weeks": 1}]}
-    c = _compared(planned, body)
+    job = _succeeded(planned, planned.post(f"{V1}/whatif", json=body))
+    c = job["result"]
     assert c["changes"] == ["offers of every nation delayed by 1 week"]
     trained = c["training"]
     assert trained["withdrawn"] == ["N005"]
     assert trained["after"]["weighted_fulfilment"] <= trained["before"]["weighted_fulfilment"]
     crews = next(s for s in trained["by_specialty"] if s["specialty"] == "artillery-crew")
     assert crews["on_time_after"] < crews["on_time_before"]
-    book = load_workbook(
-        io.BytesIO(planned.post(f"{V1}/whatif", params={"format": "xlsx"}, json=body).content)
-    )
+    book = load_workbook(io.BytesIO(planned.get(job["links"]["result"], params={"format": "xlsx"}).content))
     assert len(book.sheetnames) == 6
     assert _compared(planned, {"changes": body["changes"][1:]})["training"] is None
     env = {

@@ -16,8 +16,10 @@ STATUSES = ("queued", "running", "succeeded", "failed")
 class Job(Base):
     """A unit of long work: queued, claimed by a worker (running), then succeeded or failed.
 
-    `actor` is the submitter as the services saw them, used only when the submitter is no stored user
-    (the command line's operator); a stored user's current roles are looked up when the job runs.
+    `input_bytes` is an uploaded file the job reads (an offers import's workbook): kept out of `params`,
+    which the audit trail copies. `actor` is the submitter as the services saw them, used only when the
+    submitter is no stored user (the command line's operator); a stored user's current roles are looked
+    up when the job runs.
     """
 
     __tablename__ = "jobs"
@@ -29,6 +31,7 @@ class Job(Base):
     kind: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), index=True)
     params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    input_bytes: Mapped[bytes | None] = mapped_column(LargeBinary)
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     message: Mapped[str] = mapped_column(Text, default="")
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -10,6 +10,7 @@ a state in which the dead attempt stored nothing.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 import socket
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Session
 from aidcoord.access.actor import Actor
 from aidcoord.db import session_scope
 from aidcoord.errors import DomainError
+from aidcoord.export import ReportTable
 from aidcoord.jobs import service
 from aidcoord.jobs.service import Claimed
 
@@ -33,6 +35,12 @@ log = logging.getLogger("aidcoord.jobs")
 Progress = Callable[[str, float], None]
 Outcome = tuple[dict[str, Any], bytes | None]
 Handler = Callable[[Session, Engine, Actor, Mapping[str, Any], Progress], Outcome]
+"""A kind's work: (session, engine, submitter, params, progress) -> (result, file or None).
+
+A job's uploaded file (`input_bytes`, not JSON) reaches its handler as `params[UPLOAD]`."""
+UPLOAD = "upload"
+TABLE_KINDS = frozenset({"whatif", "reliability"})
+"""Kinds whose file is report tables, rendered as CSV or XLSX when fetched."""
 
 HEARTBEAT_S = 5.0
 """How often a running job's worker says it is alive (PostgreSQL)."""
@@ -42,6 +50,21 @@ POLL_S = 0.2
 """How long an idle worker waits before looking for work again."""
 PROGRESS_WRITE_S = 1.0
 """The least time between two writes of a running job's progress to its row."""
+
+
+def tables_bytes(tables: list[ReportTable]) -> bytes:
+    """Report tables as the job's file: JSON, rendered as CSV or XLSX only when fetched."""
+    return json.dumps(
+        [{"title": t.title, "columns": t.columns, "rows": t.rows, "sources": t.sources} for t in tables]
+    ).encode()
+
+
+def tables_of(content: bytes) -> list[ReportTable]:
+    """The report tables a job stored with `tables_bytes`."""
+    return [
+        ReportTable(t["title"], tuple(t["columns"]), tuple(tuple(r) for r in t["rows"]), tuple(t["sources"]))
+        for t in json.loads(content)
+    ]
 
 
 def _plan(
@@ -67,13 +90,14 @@ def _whatif(
     session: Session, _engine: Engine, actor: Actor, params: Mapping[str, Any], report: Progress
 ) -> Outcome:
     from aidcoord.whatif import service as whatif
+    from aidcoord.whatif.report import tables
     from aidcoord.whatif.views import comparison
 
     changes = [whatif.change_from_dict(c) for c in params["changes"]]
     outcome = whatif.run(
         session, actor=actor, changes=changes, time_limit_s=params.get("time_limit_s", 60.0), progress=report
     )
-    return comparison(outcome).model_dump(mode="json"), None
+    return comparison(outcome).model_dump(mode="json"), tables_bytes(tables(outcome))
 
 
 def _reliability(
@@ -83,7 +107,25 @@ def _reliability(
     from aidcoord.reports.risk_views import reliability_out
 
     rel = risk.reliability(session, actor=actor, progress=report, **params)
-    return reliability_out(rel).model_dump(mode="json"), None
+    return reliability_out(rel).model_dump(mode="json"), tables_bytes(risk.reliability_tables(rel))
+
+
+def _offers_import(
+    session: Session, _engine: Engine, actor: Actor, params: Mapping[str, Any], report: Progress
+) -> Outcome:
+    from aidcoord.spreadsheets import kiel_import
+    from aidcoord.spreadsheets.schemas import KielImportOut
+
+    report("importing offers", 0.0)
+    done = kiel_import.import_kiel(
+        session,
+        actor=actor,
+        data=params[UPLOAD],
+        file_name=params.get("file_name"),
+        strict=params.get("strict", False),
+        valuation_method=params.get("valuation_method", "market"),
+    )
+    return KielImportOut.of(done).model_dump(mode="json"), None
 
 
 def _state_export(
@@ -108,6 +150,7 @@ HANDLERS: Mapping[str, Handler] = {
     "whatif": _whatif,
     "reliability": _reliability,
     "state_export": _state_export,
+    "offers_import": _offers_import,
 }
 
 
@@ -146,7 +189,10 @@ def run_claimed(engine: Engine, claimed: Claimed) -> str:
     try:
         with session_scope(engine) as session:
             actor = service.actor_of(session, claimed)
-            result, blob = HANDLERS[claimed.kind](session, engine, actor, claimed.params, report)
+            params = claimed.params
+            if claimed.input_bytes is not None:
+                params = {**params, UPLOAD: claimed.input_bytes}
+            result, blob = HANDLERS[claimed.kind](session, engine, actor, params, report)
             service.finish(session, claimed, result=result, result_bytes=blob)
         log.info("job %s (%s) succeeded", claimed.job_id, claimed.kind)
         return "succeeded"
@@ -213,7 +259,10 @@ class InProcessWorker:
 
     def _run(self) -> None:
         # This process is the only worker on SQLite: whatever was running when it last stopped died with it.
-        service.recover_stalled(self.engine, older_than=dt.timedelta(0))
+        try:
+            service.recover_stalled(self.engine, older_than=dt.timedelta(0))
+        except Exception:  # an unmigrated database (what /readyz reports): the loop below keeps trying
+            log.warning("could not re-queue the jobs left running", exc_info=True)
         work(self.engine, self.stop, stalled_after=dt.timedelta(days=3650))
 
     def start(self) -> None:

@@ -16,14 +16,18 @@ class JobLinks(BaseModel):
     """Where to read the job again, and its file once it has one."""
 
     self: str
-    result: str | None = Field(None, description="The job's file (a state bundle) once it succeeded.")
+    result: str | None = Field(
+        None,
+        description="The job's file once it succeeded: a state bundle, or a what-if's or Monte Carlo's "
+        "tables (`?format=csv|xlsx`).",
+    )
 
 
 class JobOut(BaseModel):
     """A background job: poll `links.self` until `status` is succeeded or failed."""
 
     job_id: str
-    kind: Literal["plan", "whatif", "reliability", "state_export"]
+    kind: Literal["plan", "whatif", "reliability", "state_export", "offers_import"]
     status: Literal["queued", "running", "succeeded", "failed"]
     progress: float = Field(description="From 0 to 1.")
     message: str

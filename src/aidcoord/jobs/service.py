@@ -32,6 +32,7 @@ KIND_ROLES: Mapping[str, tuple[str, ...]] = {
     "whatif": ("coordinator", "auditor"),
     "reliability": ("coordinator", "auditor"),
     "state_export": ("coordinator", "auditor"),
+    "offers_import": ("coordinator", "nation_officer"),
 }
 """The kinds of job and who may submit each (the handler checks again, as the submitter, when it runs)."""
 
@@ -75,6 +76,7 @@ class Claimed:
     params: dict[str, Any]
     attempt: int
     worker: str
+    input_bytes: bytes | None = None
 
 
 # Progress of jobs running in this process. On SQLite a running job's own write transaction holds the
@@ -125,8 +127,9 @@ def submit(
     kind: str,
     params: Mapping[str, Any],
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    input_bytes: bytes | None = None,
 ) -> JobView:
-    """Queue a job of `kind` with JSON `params`, to run as `actor`; audited `job.submit`."""
+    """Queue a job of `kind` with JSON `params` (and an uploaded file), to run as `actor`; audited."""
     if kind not in KIND_ROLES:
         raise ValidationFailed("unknown kind of job", [])
     require_role(actor, *KIND_ROLES[kind])
@@ -135,6 +138,7 @@ def submit(
         kind=kind,
         status="queued",
         params=dict(params),
+        input_bytes=input_bytes,
         progress=0.0,
         message="queued",
         attempts=0,
@@ -233,7 +237,7 @@ def claim(engine: Engine, *, worker: str) -> Claimed | None:
         row.status, row.worker, row.attempts = "running", worker, row.attempts + 1
         row.started_at, row.heartbeat_at = now, now
         row.message = f"started by {worker} (attempt {row.attempts} of {row.max_attempts})"
-        return Claimed(row.job_id, row.kind, dict(row.params), row.attempts, worker)
+        return Claimed(row.job_id, row.kind, dict(row.params), row.attempts, worker, row.input_bytes)
 
 
 def _mine(claimed: Claimed) -> Any:

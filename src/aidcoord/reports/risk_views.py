@@ -56,34 +56,16 @@ def dependency(
     "/reliability",
     status_code=202,
     response_model=JobOut,
-    responses={**ACCEPTED, **FILE_RESPONSES},
-    summary="Monte Carlo reliability (a job; CSV and XLSX at once)",
+    responses=ACCEPTED,
+    summary="Monte Carlo reliability (a job)",
 )
-def reliability(
-    body: ReliabilityIn,
-    session: SessionDep,
-    actor: ActorDep,
-    format: FormatQuery = "json",
-    table: TableQuery = None,
-) -> Response:
+def reliability(body: ReliabilityIn, session: SessionDep, actor: ActorDep) -> Response:
     """Simulate the baseline plan with nations delivering by their record (or the overrides); seeded.
 
-    JSON: 202 and the job (`Location`), whose `result` is the report once it has succeeded. CSV and
-    XLSX: the file, simulated within the request.
+    202 and the job (`Location`), whose `result` is the report once it has succeeded; its tables as CSV
+    or XLSX are at `GET /api/v1/jobs/{id}/result?format=csv|xlsx[&table=]`.
     """
-    if format == "json":
-        return submit_job(session, actor, "reliability", body.model_dump(mode="json"))
-    rel = risk.reliability(
-        session,
-        actor=actor,
-        runs=body.runs,
-        seed=body.seed,
-        threshold=body.threshold,
-        probabilities=body.probabilities,
-        delay_pmf=body.delay_pmf,
-        default_delay_pmf=body.default_delay_pmf,
-    )
-    return file_response(risk.reliability_tables(rel), format, table, "reliability")
+    return submit_job(session, actor, "reliability", body.model_dump(mode="json"))
 
 
 def reliability_out(rel: risk.Reliability) -> ReliabilityOut:

@@ -286,6 +286,18 @@ def _read_rows(data: bytes, file: str) -> tuple[str, list[tuple[int, tuple[RawCe
         raise _refuse(file, f"is not a readable XLSX workbook ({reason})") from None
 
 
+def read_rows(data: bytes, file_name: str | None = None) -> KielSheet:
+    """The sheet as `read_sheet` reads it, refused (ValidationFailed) when it has no data rows.
+
+    Cheap next to mapping the rows: the API runs it before queuing an import, to refuse a file it cannot
+    read at once.
+    """
+    sheet = read_sheet(data, file_name)
+    if not sheet.rows:
+        raise _refuse(sheet.file, f"has a header (row {sheet.header_row}) but no data rows")
+    return sheet
+
+
 def read_sheet(data: bytes, file_name: str | None = None) -> KielSheet:
     """Read the first worksheet of an XLSX workbook: its header row, known columns and data rows.
 
@@ -590,9 +602,7 @@ def import_kiel(
     if valuation_method not in offers.VALUATION_METHODS:
         message = f"must be one of {', '.join(offers.VALUATION_METHODS)}, got {valuation_method!r}"
         raise ValidationFailed(f"valuation_method {message}", [Problem(message, column="valuation_method")])
-    sheet = read_sheet(data, file_name)
-    if not sheet.rows:
-        raise _refuse(sheet.file, f"has a header (row {sheet.header_row}) but no data rows")
+    sheet = read_rows(data, file_name)
     outcomes = map_rows(session, actor=actor, sheet=sheet)
     refused = [o for o in outcomes if o.outcome == "not_recognised"]
     if strict and refused:

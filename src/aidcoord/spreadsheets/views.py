@@ -10,6 +10,7 @@ from aidcoord.api.deps import ActorDep, SessionDep
 from aidcoord.api.problems import ProblemDetails
 from aidcoord.errors import DomainError
 from aidcoord.export import MEDIA_TYPES
+from aidcoord.jobs.views import ACCEPTED, submit_with_upload
 from aidcoord.offers.schemas import ValuationMethod
 from aidcoord.spreadsheets import exports, kiel_import
 from aidcoord.spreadsheets.schemas import KielImportOut
@@ -45,8 +46,8 @@ FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
     }
 }
 IMPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"model": KielImportOut, "description": "Dry run, or nothing new: the mapping report."},
-    201: {"model": KielImportOut, "description": "Offers created: the mapping report."},
+    200: {"model": KielImportOut, "description": "Dry run: the mapping report."},
+    **ACCEPTED,
     413: _problem("The file is larger than the import takes."),
     415: _problem("The body is not an XLSX workbook's bytes."),
 }
@@ -149,7 +150,7 @@ async def xlsx_body(request: Request) -> bytes:
     limit = kiel_import.MAX_FILE_BYTES
     declared = request.headers.get("content-length", "")
     too_large = kiel_import.PayloadTooLarge(f"the file is larger than the import takes ({limit:,} bytes)")
-    if declared.isdigit() and int(declared) > limit:
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise too_large
     chunks: list[bytes] = []
     size = 0
@@ -164,36 +165,40 @@ async def xlsx_body(request: Request) -> bytes:
 @router.post(
     "/offer-imports/kiel",
     response_model=KielImportOut,
-    summary="Import offers from a Kiel-tracker-style XLSX (coordinators; officers for their nation)",
+    summary="Import offers from a Kiel-tracker-style XLSX (a job; coordinators, officers for their nation)",
     responses=IMPORT_RESPONSES,
     openapi_extra=UPLOAD_BODY,
 )
 def import_kiel(
     session: SessionDep,
     actor: ActorDep,
-    response: Response,
     body: Annotated[bytes, Depends(xlsx_body)],
-    dry_run: Annotated[bool, Query(description="Only report what would be imported.")] = False,
+    dry_run: Annotated[bool, Query(description="Only report what would be imported (at once).")] = False,
     strict: Annotated[bool, Query(description="Import nothing if any row is not recognised.")] = False,
     valuation_method: Annotated[ValuationMethod, Query(description="For every imported offer.")] = "market",
     filename: Annotated[
         str | None, Query(description="The file's name, cited in each offer's source.", max_length=200)
     ] = None,
-) -> KielImportOut:
-    """Map every row to an offer or say why not; create the recognised ones all or nothing (201).
+) -> Response | KielImportOut:
+    """Map every row to an offer or say why not; create the recognised ones all or nothing.
 
-    200 for a dry run or when nothing new was created. 422 naming file, row and column for a file that
-    is not a readable XLSX or lacks a required column (and, with `strict`, for any row not recognised);
-    403 for roles that may not announce offers.
+    A dry run answers 200 with the mapping report. An import answers 202 with a job (`Location`) whose
+    `result` is the mapping report once it has succeeded; with `strict`, a row not recognised fails the
+    job (its error names each row and column). 422 at once naming file, row and column for a file that
+    is not a readable XLSX or lacks a required column or data rows; 403 for roles that may not announce
+    offers.
     """
-    report = kiel_import.import_kiel(
-        session,
-        actor=actor,
-        data=body,
-        file_name=filename,
-        dry_run=dry_run,
-        strict=strict,
-        valuation_method=valuation_method,
-    )
-    response.status_code = 201 if report.created else 200
-    return KielImportOut.of(report)
+    if dry_run:
+        report = kiel_import.import_kiel(
+            session,
+            actor=actor,
+            data=body,
+            file_name=filename,
+            dry_run=True,
+            strict=strict,
+            valuation_method=valuation_method,
+        )
+        return KielImportOut.of(report)
+    kiel_import.read_rows(body, filename)  # refuse an unreadable file now rather than in the job
+    params = {"file_name": filename, "strict": strict, "valuation_method": valuation_method}
+    return submit_with_upload(session, actor, "offers_import", params, body)

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Response
 from pydantic import TypeAdapter
 
 from aidcoord.api.deps import ActorDep, SessionDep
-from aidcoord.api.exports import FILE_RESPONSES, FormatQuery, TableQuery, file_response
+from aidcoord.api.problems import PROBLEM_RESPONSES
 from aidcoord.jobs.schemas import JobOut
 from aidcoord.jobs.views import ACCEPTED
 from aidcoord.jobs.views import submit as submit_job
 from aidcoord.training.views import comparison_out
 from aidcoord.whatif import service
-from aidcoord.whatif.report import tables
 from aidcoord.whatif.schemas import ChangeIn, ComparisonOut, SavedIn, SavedOut, WhatIfIn
 from aidcoord.whatif.service import SavedView, WhatIfOutcome
 
@@ -44,12 +41,6 @@ def comparison(outcome: WhatIfOutcome) -> ComparisonOut:
     )
 
 
-def _answer(outcome: WhatIfOutcome, fmt: str, table: str | None) -> Any:
-    if fmt == "json":
-        return comparison(outcome)
-    return file_response(tables(outcome), fmt, table, "whatif")
-
-
 def _saved(view: SavedView) -> SavedOut:
     return SavedOut(
         name=view.name,
@@ -60,35 +51,27 @@ def _saved(view: SavedView) -> SavedOut:
     )
 
 
+FILE_NOTE = (
+    "The comparison is the job's `result`; its tables as CSV or XLSX are at `GET /api/v1/jobs/{id}/result"
+    "?format=csv|xlsx[&table=]` once it has succeeded."
+)
+
+
 @router.post(
     "",
     status_code=202,
     response_model=JobOut,
-    responses={**ACCEPTED, **FILE_RESPONSES},
-    summary="Run a what-if against the baseline plan (a job; CSV and XLSX at once)",
+    responses=ACCEPTED,
+    summary="Run a what-if against the baseline plan (a job)",
+    description="Apply the changes, re-plan warm-started from the baseline and compare (coordinators, "
+    f"auditors). 202 and the job (`Location`). {FILE_NOTE}",
 )
-def run_whatif(
-    body: WhatIfIn,
-    session: SessionDep,
-    actor: ActorDep,
-    format: FormatQuery = "json",
-    table: TableQuery = None,
-) -> Response:
-    """Apply the changes, re-plan warm-started from the baseline and compare (coordinators, auditors).
-
-    JSON: 202 and the job (`Location`), whose `result` is the comparison once it has succeeded. CSV and
-    XLSX: the file, computed within the request.
-    """
-    changes = [service.change_from_dict(c.model_dump()) for c in body.changes]
-    if format == "json":
-        params = {
-            "changes": [c.model_dump(mode="json") for c in body.changes],
-            "time_limit_s": body.time_limit_s,
-        }
-        return submit_job(session, actor, "whatif", params)
-    outcome = service.run(session, actor=actor, changes=changes, time_limit_s=body.time_limit_s)
-    answer: Response = _answer(outcome, format, table)
-    return answer
+def run_whatif(body: WhatIfIn, session: SessionDep, actor: ActorDep) -> Response:
+    """Queue the what-if as a job."""
+    for c in body.changes:  # a change the core refuses is refused now, not by the job
+        service.change_from_dict(c.model_dump())
+    changes = [c.model_dump(mode="json") for c in body.changes]
+    return submit_job(session, actor, "whatif", {"changes": changes, "time_limit_s": body.time_limit_s})
 
 
 @router.get("/scenarios", response_model=list[SavedOut], summary="List saved what-ifs")
@@ -114,15 +97,17 @@ def get_saved(name: str, session: SessionDep, actor: ActorDep) -> SavedOut:
 
 @router.post(
     "/scenarios/{name}/run",
-    response_model=ComparisonOut,
-    responses=FILE_RESPONSES,
-    summary="Run a saved what-if",
+    status_code=202,
+    response_model=JobOut,
+    responses={**ACCEPTED, 404: {**PROBLEM_RESPONSES[404], "description": "No saved what-if of that name."}},
+    summary="Run a saved what-if (a job)",
+    description="Run the saved changes against the current baseline and compare: 202 and the job. "
+    + FILE_NOTE,
 )
-def run_saved(
-    name: str, session: SessionDep, actor: ActorDep, format: FormatQuery = "json", table: TableQuery = None
-) -> Response | ComparisonOut:
-    """Run the saved changes against the current baseline and compare."""
+def run_saved(name: str, session: SessionDep, actor: ActorDep) -> Response:
+    """Queue the saved what-if's changes as a what-if job."""
     saved = service.get_saved(session, actor=actor, name=name)
-    outcome = service.run(session, actor=actor, changes=saved.changes)
-    answer: Response | ComparisonOut = _answer(outcome, format, table)
-    return answer
+    # Saved changes are stored in the shape the job's params take.
+    return submit_job(
+        session, actor, "whatif", {"changes": [service.change_to_dict(c) for c in saved.changes]}
+    )

@@ -23,6 +23,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("params", sa.JSON(), nullable=False),
+        sa.Column("input_bytes", sa.LargeBinary(), nullable=True),
         sa.Column("progress", sa.Float(), nullable=False),
         sa.Column("message", sa.Text(), nullable=False),
         sa.Column("result", sa.JSON(), nullable=True),
