@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -14,13 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from aidcoord.access.actor import SYSTEM
-from aidcoord.dataset.service import load_scenario
 from aidcoord.db import make_engine, session_scope
-from aidcoord.db.migrate import upgrade
 from aidcoord.plans.models import Plan
-from aidcoord.scenario.generate import generate
-from tests.conftest import fresh_database_url
+from tests.jobs.processes import loaded_postgres, start_worker
 from tests.reliability.server import Server, coordinator_token, start_server
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -32,24 +26,11 @@ PLANS = 2
 @pytest.fixture
 def postgres_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A migrated PostgreSQL database holding scenario S."""
-    for url in fresh_database_url(request, "postgresql", tmp_path):
-        engine = make_engine(url)
-        upgrade(engine)
-        with session_scope(engine) as session:
-            load_scenario(session, actor=SYSTEM, scenario=generate("S", 1))
-        engine.dispose()
-        yield url
+    yield from loaded_postgres(request, tmp_path, "S")
 
 
 def _worker(url: str, log: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "AIDCOORD_DATABASE_URL": url}
-    with log.open("ab") as sink:
-        return subprocess.Popen(
-            [sys.executable, "-m", "aidcoord.cli", "worker", "--stalled-after", "30"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=sink,
-        )
+    return start_worker(url, log, stalled_after_s=30)
 
 
 def test_two_servers_and_two_workers_share_the_jobs(postgres_database: str, tmp_path: Path) -> None:

@@ -6,10 +6,8 @@ before it exits.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,14 +16,11 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from aidcoord.access.actor import SYSTEM
-from aidcoord.dataset.service import load_scenario
 from aidcoord.db import make_engine, session_scope
-from aidcoord.db.migrate import upgrade
 from aidcoord.jobs import service
 from aidcoord.jobs.models import Job
 from aidcoord.plans.models import Plan
-from aidcoord.scenario.generate import generate
-from tests.conftest import fresh_database_url
+from tests.jobs.processes import loaded_postgres, start_worker
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -39,24 +34,11 @@ STALLED_AFTER_S = 2
 @pytest.fixture
 def scenario_m(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A migrated PostgreSQL database holding scenario M, whose optimised plan takes a while."""
-    for url in fresh_database_url(request, "postgresql", tmp_path):
-        engine = make_engine(url)
-        upgrade(engine)
-        with session_scope(engine) as session:
-            load_scenario(session, actor=SYSTEM, scenario=generate("M", 1))
-        engine.dispose()
-        yield url
+    yield from loaded_postgres(request, tmp_path, "M")
 
 
 def _worker(url: str, log: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "AIDCOORD_DATABASE_URL": url}
-    with log.open("ab") as sink:
-        return subprocess.Popen(
-            [sys.executable, "-m", "aidcoord.cli", "worker", "--stalled-after", str(STALLED_AFTER_S)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=sink,
-        )
+    return start_worker(url, log, stalled_after_s=STALLED_AFTER_S)
 
 
 def _job(engine: Engine, job_id: str) -> Job:
