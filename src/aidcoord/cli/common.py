@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -15,7 +19,7 @@ from sqlalchemy.orm import Session
 from aidcoord.config import get_settings
 from aidcoord.db import make_engine, session_scope
 from aidcoord.db.migrate import current_revision, head_revision
-from aidcoord.errors import DomainError, ValidationFailed
+from aidcoord.errors import DomainError, Problem, ValidationFailed
 
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
@@ -105,3 +109,25 @@ def progress_bar(description: str) -> Iterator[Callable[[str, float], None]]:
             bar.update(task, completed=fraction, step=message)
 
         yield update
+
+
+def write_file(path: Path, content: bytes) -> None:
+    """Write `content` to `path` whole or not at all (a temporary file beside it, then a rename).
+
+    A path that cannot be written (a folder, no permission, a missing drive) is ValidationFailed (exit 2).
+    """
+    try:
+        if path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "it is a folder", str(path))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(content)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError as error:
+        message = f"cannot write {path}: {error.strerror or error}"
+        raise ValidationFailed(message, [Problem(message, file=str(path))]) from None

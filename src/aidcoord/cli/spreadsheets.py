@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from aidcoord.access.actor import SYSTEM
-from aidcoord.cli.common import console, errors_shown, session_boundary
+from aidcoord.cli.common import console, errors_shown, session_boundary, write_file
 from aidcoord.errors import Problem, ValidationFailed
 from aidcoord.spreadsheets import exports, kiel_import
 from aidcoord.spreadsheets.kiel_import import KielImport
@@ -24,11 +24,7 @@ export_app = typer.Typer(
 
 def _write(sheets: list[Sheet], out: Path) -> None:
     with errors_shown():
-        try:
-            out.write_bytes(workbook_bytes(sheets))
-        except OSError as error:
-            message = f"cannot write {out}: {error.strerror or error}"
-            raise ValidationFailed(message, [Problem(message, file=str(out))]) from None
+        write_file(out, workbook_bytes(sheets))
     rows = sum(len(s.rows) for s in sheets)
     console.print(f"wrote {out} ({', '.join(s.name for s in sheets)}; {rows:,} rows)", highlight=False)
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import typer
@@ -17,25 +15,13 @@ from aidcoord.cli.common import (
     open_engine,
     progress_bar,
     require_current_schema,
+    write_file,
 )
 from aidcoord.errors import Problem, ValidationFailed
 from aidcoord.handover import bundle
 from aidcoord.handover import service as handover
 
 app = typer.Typer(help="Handover: export the whole state, import it into a new database, compare digests.")
-
-
-def _write_atomically(path: Path, content: bytes) -> None:
-    """Write `content` to `path` through a temporary file beside it, so no half bundle is ever left."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(content)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 @app.command("export")
@@ -53,9 +39,9 @@ def export(
             require_current_schema(engine)
             with progress_bar("exporting the state") as progress:
                 exported = handover.export_state(engine, actor=SYSTEM, progress=progress)
+            write_file(out, exported.content)
     finally:
         engine.dispose()
-    _write_atomically(out, exported.content)
     manifest = exported.manifest
     rows = sum(t.rows for t in manifest.tables)
     # Plain lines, never wrapped: people copy the hashes, scripts read them.
