@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 
 from aidcoord.access import service
 from aidcoord.access.actor import Actor
@@ -16,9 +16,10 @@ from aidcoord.access.schemas import (
     TokenOut,
 )
 from aidcoord.api.deps import CSRF_COOKIE, SESSION_COOKIE, ActorDep, SessionDep, request_id
+from aidcoord.api.routing import api_router
 
-router = APIRouter(tags=["reference data"])
-auth_router = APIRouter(prefix="/auth", tags=["access"])
+router = api_router(tags=["reference data"])
+auth_router = api_router(prefix="/auth", tags=["access"])
 
 
 def _me(actor: Actor) -> MeOut:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 from aidcoord.access import service as access
 from aidcoord.access.actor import Actor
 from aidcoord.api.logs import REQUEST_ID_HEADER, derive_request_id
-from aidcoord.db import session_scope
+from aidcoord.db.engine import finish_session, open_session
 from aidcoord.errors import Unauthorized
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -35,10 +36,24 @@ def get_engine(request: Request) -> Engine:
     return engine
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """A session for this request: committed when the handler returns, rolled back when it raises."""
-    with session_scope(get_engine(request), write=request.method not in READ_METHODS) as session:
+    # An async dependency, so that opening and ending a session costs no trip to the thread pool
+    # (FastAPI runs each sync dependency there, on enter and on exit). Opening does no I/O; a read
+    # session ends without waiting on anything (on PostgreSQL it runs in autocommit, so its commit and
+    # the pool's reset send nothing), so it ends here; a write session's commit may wait on locks and
+    # the disk, so it ends in the pool.
+    write = request.method not in READ_METHODS
+    session = open_session(get_engine(request), write=write)
+    succeeded = False
+    try:
         yield session
+        succeeded = True
+    finally:
+        if write:
+            await run_in_threadpool(finish_session, session, succeeded=succeeded)
+        else:
+            finish_session(session, succeeded=succeeded)
 
 
 def request_id(request: Request) -> str:

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from aidcoord.api.deps import ActorDep, SessionDep
 from aidcoord.api.pagination import LimitQuery, OffsetQuery, Page
 from aidcoord.api.problems import PROBLEM_RESPONSES
+from aidcoord.api.routing import api_router
 from aidcoord.audit import service
 from aidcoord.audit.schemas import AuditEntryOut, AuditVerificationOut
 
-router = APIRouter(tags=["audit"])
+router = api_router(tags=["audit"])
 
 FORBIDDEN: dict[int | str, dict[str, Any]] = {
     403: {**PROBLEM_RESPONSES[403], "description": "Only auditors and coordinators read the audit trail."}

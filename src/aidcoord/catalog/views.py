@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from aidcoord.api.deps import ActorDep, SessionDep
+from aidcoord.api.routing import api_router
 from aidcoord.catalog import service
 from aidcoord.catalog.schemas import ItemIn, ItemOut, ItemPatch, SubstituteIn, SubstituteOut
 from aidcoord.scenario.model import Item, Substitute
 
-router = APIRouter(tags=["reference data"])
+router = api_router(tags=["reference data"])
 
 
 @router.get("/items", response_model=list[ItemOut], summary="List catalogue items")

@@ -118,6 +118,25 @@ def _binds(engine: Engine) -> tuple[Engine, Engine]:
     return binds
 
 
+def open_session(engine: Engine, *, write: bool = True) -> Session:
+    """A new session on `engine`'s write or read bind (see `session_scope`); no I/O until it is used."""
+    return Session(bind=_binds(engine)[0 if write else 1], expire_on_commit=False)
+
+
+def finish_session(session: Session, *, succeeded: bool) -> None:
+    """End a session from `open_session`: commit if `succeeded`, else roll back; then close it."""
+    try:
+        if succeeded:
+            session.commit()
+        else:
+            session.rollback()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
 @contextmanager
 def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
     """Open a session, commit when the block succeeds, roll back when it raises.
@@ -127,12 +146,10 @@ def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
     under READ COMMITTED; no BEGIN and COMMIT round trips). Reads that need one snapshot across
     statements open their own REPEATABLE READ transaction.
     """
-    session = Session(bind=_binds(engine)[0 if write else 1], expire_on_commit=False)
+    session = open_session(engine, write=write)
     try:
         yield session
-        session.commit()
     except BaseException:
-        session.rollback()
+        finish_session(session, succeeded=False)
         raise
-    finally:
-        session.close()
+    finish_session(session, succeeded=True)

@@ -7,15 +7,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 
 from aidcoord.api.deps import ActorDep, get_engine
 from aidcoord.api.problems import PROBLEM_RESPONSES
+from aidcoord.api.routing import api_router
 from aidcoord.handover import bundle
 from aidcoord.handover import service as handover
 from aidcoord.handover.schemas import StateDigestOut, TableDigestOut
 
-router = APIRouter(prefix="/state", tags=["handover"])
+router = api_router(prefix="/state", tags=["handover"])
 
 BUNDLE_MEDIA_TYPE = "application/gzip"
 

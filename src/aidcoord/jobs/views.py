@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import Path, Query, Response
 from fastapi.responses import JSONResponse
 
 from aidcoord.access.actor import Actor
 from aidcoord.api.deps import ActorDep, SessionDep
 from aidcoord.api.exports import TableQuery, file_response
 from aidcoord.api.problems import PROBLEM_RESPONSES
+from aidcoord.api.routing import api_router
 from aidcoord.errors import ValidationFailed
 from aidcoord.export import MEDIA_TYPES
 from aidcoord.jobs import runner, service
 from aidcoord.jobs.schemas import JobOut, job_out
 from aidcoord.jobs.service import JobView
 
-router = APIRouter(tags=["jobs"])
+router = api_router(tags=["jobs"])
 
 JobIdPath = Annotated[str, Path(description="The job's id (a UUID).", max_length=36)]
 ResultFormat = Annotated[

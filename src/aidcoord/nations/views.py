@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from aidcoord.api.deps import ActorDep, SessionDep
+from aidcoord.api.routing import api_router
 from aidcoord.nations import service
 from aidcoord.nations.schemas import NationIn, NationOut, NationPatch
 from aidcoord.scenario.model import Nation
 
-router = APIRouter(tags=["reference data"])
+router = api_router(tags=["reference data"])
 
 
 @router.get("/nations", response_model=list[NationOut], summary="List nations")

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from aidcoord.api.concurrency import IfMatchHeader, responses, set_etag
 from aidcoord.api.deps import ActorDep, SessionDep
 from aidcoord.api.pagination import LimitQuery, OffsetQuery, Page
+from aidcoord.api.routing import api_router
 from aidcoord.offers import service
 from aidcoord.offers.schemas import OfferIn, OfferOut, OfferPatch, OfferWithdraw, WithdrawalOut
 
-router = APIRouter(tags=["offers"])
+router = api_router(tags=["offers"])
 
 SORT_HELP = f"One of {', '.join(service.SORT_KEYS)}; prefix - to descend (e.g. -value_eur)."
 

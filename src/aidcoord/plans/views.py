@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import Path
 from fastapi.responses import JSONResponse
 
 from aidcoord.api.deps import ActorDep, SessionDep
 from aidcoord.api.inputs import MAX_INTEGER
 from aidcoord.api.problems import PROBLEM_RESPONSES
+from aidcoord.api.routing import api_router
 from aidcoord.errors import Problem, ValidationFailed
 from aidcoord.jobs.schemas import JobOut
 from aidcoord.jobs.views import ACCEPTED
@@ -20,7 +21,7 @@ from aidcoord.jobs.views import submit as submit_job
 from aidcoord.plans import service
 from aidcoord.plans.schemas import PlanApprove, PlanCreate, PlanDetailOut, PlanDiffOut, PlanSummaryOut
 
-router = APIRouter(tags=["plans"])
+router = api_router(tags=["plans"])
 
 VersionPath = Annotated[
     str, Path(description="A plan version (1, 2, …) or `latest`.", examples=["latest", "3"], max_length=20)

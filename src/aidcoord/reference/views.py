@@ -7,14 +7,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from aidcoord.api.deps import ActorDep, SessionDep
 from aidcoord.api.exports import FILE_RESPONSES, FormatQuery, file_response
+from aidcoord.api.routing import api_router
 from aidcoord.reference import service
 from aidcoord.reference.schemas import KielCountriesOut, KielCountryOut, ReleaseOut
 
-router = APIRouter(tags=["reference series"])
+router = api_router(tags=["reference series"])
 
 
 @router.get("/reference/releases", response_model=list[ReleaseOut], summary="List imported releases")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from aidcoord.api.deps import ActorDep, SessionDep
 from aidcoord.api.exports import FILE_RESPONSES, FormatQuery, TableQuery, file_response
+from aidcoord.api.routing import api_router
 from aidcoord.jobs.schemas import JobOut
 from aidcoord.jobs.views import ACCEPTED
 from aidcoord.jobs.views import submit as submit_job
@@ -23,7 +24,7 @@ from aidcoord.reports.risk_schemas import (
     SoleSourceOut,
 )
 
-router = APIRouter(prefix="/reports", tags=["analysis"])
+router = api_router(prefix="/reports", tags=["analysis"])
 
 
 @router.get("/dependency", response_model=DependencyOut, responses=FILE_RESPONSES, summary="Donor dependency")

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from aidcoord.api.deps import ActorDep, SessionDep
 from aidcoord.api.exports import FILE_RESPONSES, FormatQuery, file_response
+from aidcoord.api.routing import api_router
 from aidcoord.reports import burden
 from aidcoord.reports.schemas import BurdenReportOut, BurdenRowOut
 
-router = APIRouter(tags=["reports"])
+router = api_router(tags=["reports"])
 
 
 @router.get(

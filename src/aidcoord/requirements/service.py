@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, func, select, update
+from sqlalchemy import ColumnElement, bindparam, false, func, select, update
 from sqlalchemy.orm import Session
 
 from aidcoord.access.actor import Actor, require_role
@@ -184,21 +185,40 @@ def _allocated_units() -> Any:
     )
 
 
+_VIEW_FIELDS: tuple[str, ...] = (
+    "requirement_id",
+    "item_id",
+    "quantity",
+    "priority",
+    "weight",
+    "due_week",
+    "delivery_site_id",
+    "status",
+    "replan_needed",
+    "extra",
+)
+
+
 def _view_query(where: Sequence[ColumnElement[bool]] = ()) -> Any:
+    # Columns, not entities: a view is built from plain rows, with no ORM loading per row.
     allocated = _allocated_units()
     return (
-        select(RequirementRow, ItemRow.capability, func.coalesce(allocated.c.units, 0))
+        select(
+            *(getattr(RequirementRow, name) for name in _VIEW_FIELDS),
+            ItemRow.capability,
+            func.coalesce(allocated.c.units, 0).label("allocated"),
+        )
         .join(ItemRow, ItemRow.item_id == RequirementRow.item_id)
         .outerjoin(allocated, allocated.c.requirement_id == RequirementRow.requirement_id)
         .where(*where)
     )
 
 
-def _view(row: RequirementRow, capability: str, allocated: int) -> RequirementView:
+def _view(row: Any) -> RequirementView:
     return RequirementView(
         requirement_id=row.requirement_id,
         item_id=row.item_id,
-        capability=capability,
+        capability=row.capability,
         quantity=row.quantity,
         priority=row.priority,
         weight=row.weight,
@@ -206,20 +226,57 @@ def _view(row: RequirementRow, capability: str, allocated: int) -> RequirementVi
         delivery_site_id=row.delivery_site_id,
         status=row.status,
         replan_needed=bool(row.replan_needed),
-        allocated=int(allocated),
+        allocated=int(row.allocated),
         allowed_actions=REQUIREMENT.allowed(row.status),
         extra=dict(row.extra or {}),
     )
 
 
+_ONE = _view_query([RequirementRow.requirement_id == bindparam("requirement_id")])
+"""One requirement's view, built once (its cache key is memoised on the statement)."""
+
+
 def get(session: Session, *, actor: Actor, requirement_id: str) -> RequirementView:
     """One requirement; NotFound if there is none with that id."""
     del actor  # every participant sees the recipient's list
-    found = session.execute(_view_query([RequirementRow.requirement_id == requirement_id])).first()
+    found = session.execute(_ONE, {"requirement_id": requirement_id}).first()
     if found is None:
         raise NotFound(f"requirement {requirement_id!r} does not exist")
-    row, capability, allocated = found
-    return _view(row, capability, allocated)
+    return _view(found)
+
+
+@functools.cache
+def _page_query(capability: bool, priority: bool, status: bool, replan_needed: bool | None, sort: str) -> Any:
+    """A page of views for one shape of the list's filters (values are bound when it runs).
+
+    One statement per shape, made once: the list is the busiest read, and a statement built per call
+    costs more to key for SQLAlchemy's compiled cache than to run. The total comes with every row as
+    a window count, which saves a round trip.
+    """
+    where: list[ColumnElement[bool]] = []
+    if capability:
+        where.append(ItemRow.capability == bindparam("capability"))
+    if priority:
+        where.append(RequirementRow.priority == bindparam("priority"))
+    if status:
+        where.append(RequirementRow.status == bindparam("status"))
+    if replan_needed is not None:
+        where.append(RequirementRow.replan_needed.is_(replan_needed))
+    order = sort_order(sort, {key: getattr(RequirementRow, key) for key in SORT_KEYS}, "requirement_id")
+    total = (
+        select(func.count())
+        .select_from(RequirementRow)
+        .join(ItemRow, ItemRow.item_id == RequirementRow.item_id)
+        .where(*where)
+    )
+    page = (
+        _view_query(where)
+        .add_columns(func.count().over().label("total"))
+        .order_by(*order)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+    return page, total
 
 
 def list_requirements(
@@ -239,26 +296,19 @@ def list_requirements(
     if status is not None and status not in STATUSES:
         message = f"status must be one of {', '.join(STATUSES)}, got {status!r}"
         raise ValidationFailed(message, [Problem(message, column="status")])
-    order = sort_order(sort, {key: getattr(RequirementRow, key) for key in SORT_KEYS}, "requirement_id")
+    # The sort key is checked before it becomes part of a cached shape.
+    sort_order(sort, {key: getattr(RequirementRow, key) for key in SORT_KEYS}, "requirement_id")
     refuse_invalid("the requirement list's window", window_problems(limit, offset))
-    where: list[ColumnElement[bool]] = []
-    if capability is not None:
-        where.append(ItemRow.capability == capability)
-    if priority is not None:
-        where.append(RequirementRow.priority == priority)
-    if status is not None:
-        where.append(RequirementRow.status == status)
-    if replan_needed is not None:
-        where.append(RequirementRow.replan_needed.is_(replan_needed))
-    total = session.scalar(
-        select(func.count())
-        .select_from(RequirementRow)
-        .join(ItemRow, ItemRow.item_id == RequirementRow.item_id)
-        .where(*where)
+    page_query, total_query = _page_query(
+        capability is not None, priority is not None, status is not None, replan_needed, sort
     )
-    rows = session.execute(_view_query(where).order_by(*order).limit(limit).offset(offset))
+    values = {"capability": capability, "priority": priority, "status": status}
+    bound = {k: v for k, v in values.items() if v is not None}
+    rows = session.execute(page_query, {**bound, "limit": limit, "offset": offset}).all()
+    # A page past the end has no row to carry the total: only then is it counted on its own.
+    total = rows[0].total if rows else session.execute(total_query, bound).scalar()
     return RequirementPage(
-        items=tuple(_view(row, cap, units) for row, cap, units in rows),
+        items=tuple(_view(row) for row in rows),
         total=int(total or 0),
         limit=limit,
         offset=offset,

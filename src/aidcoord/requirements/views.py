@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from aidcoord.api.concurrency import IfMatchHeader, responses, set_etag
 from aidcoord.api.deps import ActorDep, SessionDep
 from aidcoord.api.pagination import LimitQuery, OffsetQuery, Page
+from aidcoord.api.routing import api_router
 from aidcoord.requirements import service
 from aidcoord.requirements.schemas import (
     RequirementCancel,
@@ -18,7 +19,7 @@ from aidcoord.requirements.schemas import (
     RequirementReprioritise,
 )
 
-router = APIRouter(tags=["requirements"])
+router = api_router(tags=["requirements"])
 
 SORT_HELP = f"One of {', '.join(service.SORT_KEYS)}; prefix - to descend (e.g. -priority)."
 

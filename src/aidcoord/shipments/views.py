@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from aidcoord.api.concurrency import ETAG_HEADER, IfMatchHeader, responses, set_etag
 from aidcoord.api.deps import ActorDep, SessionDep
 from aidcoord.api.pagination import LimitQuery, OffsetQuery, Page
 from aidcoord.api.problems import PROBLEM_RESPONSES
+from aidcoord.api.routing import api_router
 from aidcoord.shipments import service
 from aidcoord.shipments.schemas import (
     ShipmentDetailOut,
@@ -25,7 +26,7 @@ from aidcoord.shipments.schemas import (
     ShipmentStatus,
 )
 
-router = APIRouter(tags=["shipments"])
+router = api_router(tags=["shipments"])
 
 
 def documented(descriptions: dict[int, str]) -> dict[int | str, dict[str, Any]]:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from aidcoord.api.deps import ActorDep, SessionDep
+from aidcoord.api.routing import api_router
 from aidcoord.scenario.model import Lane, Site
 from aidcoord.sites import service
 from aidcoord.sites.schemas import LaneIn, LaneOut, LanePatch, SiteIn, SiteOut, SitePatch
 
-router = APIRouter(tags=["reference data"])
+router = api_router(tags=["reference data"])
 
 
 @router.get("/sites", response_model=list[SiteOut], summary="List sites")

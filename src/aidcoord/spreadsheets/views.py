@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 
 from aidcoord.api.deps import ActorDep, SessionDep
 from aidcoord.api.problems import ProblemDetails
+from aidcoord.api.routing import api_router
 from aidcoord.errors import DomainError
 from aidcoord.export import MEDIA_TYPES
 from aidcoord.jobs.views import ACCEPTED, submit_with_upload
@@ -16,7 +17,7 @@ from aidcoord.spreadsheets import exports, kiel_import
 from aidcoord.spreadsheets.schemas import KielImportOut
 from aidcoord.spreadsheets.workbook import Sheet, workbook_bytes
 
-router = APIRouter(tags=["spreadsheets"])
+router = api_router(tags=["spreadsheets"])
 
 XLSX = MEDIA_TYPES["xlsx"]
 ACCEPTED_UPLOADS = frozenset({XLSX, "application/octet-stream"})

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import Path, Query, Response
 
 from aidcoord.api.deps import ActorDep, SessionDep
 from aidcoord.api.exports import FILE_RESPONSES, FormatQuery, TableQuery, file_response
 from aidcoord.api.inputs import MAX_INTEGER
 from aidcoord.api.pagination import LimitQuery, OffsetQuery
+from aidcoord.api.routing import api_router
 from aidcoord.errors import Problem, ValidationFailed
 from aidcoord.planning.training import TrainingComparison
 from aidcoord.training import service
@@ -32,7 +33,7 @@ from aidcoord.training.schemas import (
     TrainingWhatIfIn,
 )
 
-router = APIRouter(tags=["training"])
+router = api_router(tags=["training"])
 
 VersionPath = Annotated[
     str,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 from pydantic import TypeAdapter
 
 from aidcoord.api.deps import ActorDep, SessionDep
 from aidcoord.api.problems import PROBLEM_RESPONSES
+from aidcoord.api.routing import api_router
 from aidcoord.jobs.schemas import JobOut
 from aidcoord.jobs.views import ACCEPTED
 from aidcoord.jobs.views import submit as submit_job
@@ -15,7 +16,7 @@ from aidcoord.whatif import service
 from aidcoord.whatif.schemas import ChangeIn, ComparisonOut, SavedIn, SavedOut, WhatIfIn
 from aidcoord.whatif.service import SavedView, WhatIfOutcome
 
-router = APIRouter(prefix="/whatif", tags=["analysis"])
+router = api_router(prefix="/whatif", tags=["analysis"])
 _changes = TypeAdapter(list[ChangeIn])
 
 
