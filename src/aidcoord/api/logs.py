@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import random
 import time
-import uuid
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -22,6 +22,8 @@ MAX_REQUEST_ID = 64
 
 access_log = logging.getLogger("aidcoord.access_log")
 
+_ids = random.Random()  # seeded from os.urandom once, in each worker process
+
 _HEADER_KEY = REQUEST_ID_HEADER.lower().encode("latin-1")
 
 
@@ -29,7 +31,10 @@ def derive_request_id(given: str | None) -> str:
     """The caller's request id if it is short printable ASCII, else a new random one."""
     if given and len(given) <= MAX_REQUEST_ID and given.isascii() and given.isprintable():
         return given
-    return uuid.uuid4().hex
+    # A random 128-bit id from the process's own generator: uuid4 reads os.urandom, a system call that
+    # lets go of the GIL on the event loop's thread on every request, and the loop then queues behind
+    # the handler threads to get it back. A request id names a request; it guards no secret.
+    return f"{_ids.getrandbits(128):032x}"
 
 
 class RequestLog:

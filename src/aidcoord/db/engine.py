@@ -123,10 +123,24 @@ def open_session(engine: Engine, *, write: bool = True) -> Session:
     return Session(bind=_binds(engine)[0 if write else 1], expire_on_commit=False)
 
 
+def _autocommitted(session: Session) -> bool:
+    """Whether everything `session` did is committed already: it runs on an autocommit bind (a read
+    session on PostgreSQL) and holds no ORM change waiting for a flush, nor anything kept for its commit
+    (`Session.info`: the audit records appended at commit)."""
+    bind = session.bind
+    return (
+        bind is not None
+        and bind.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+        and not (session.new or session.dirty or session.deleted or session.info)
+    )
+
+
 def finish_session(session: Session, *, succeeded: bool) -> None:
     """End a session from `open_session`: commit if `succeeded`, else roll back; then close it."""
     try:
-        if succeeded:
+        if succeeded and _autocommitted(session):
+            pass  # a commit would send nothing; closing is enough
+        elif succeeded:
             session.commit()
         else:
             session.rollback()
