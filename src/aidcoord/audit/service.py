@@ -360,13 +360,20 @@ FROM (
 ) AS head
 RETURNING seq"""
 
+# The same, and the COMMIT in the same message: for the last thing a transaction does.
+_APPEND_ON_SERVER_AND_COMMIT = _APPEND_ON_SERVER + ";\nCOMMIT"
 
-def _append_on_server(session: Session, values: dict[str, Any]) -> int:
+
+def _append_on_server(session: Session, values: dict[str, Any], *, commit: bool = False) -> int:
     """Append one record on PostgreSQL in a single round trip; its seq.
 
-    The lock is held until the COMMIT, so the time from its grant to the COMMIT is everyone's wait:
-    here nothing of the client's runs in between but sending the COMMIT. The server fills in only the
-    seq, the time and the hashes; the canonical JSON around them is made here, by `canonical_json`.
+    The lock is held until the COMMIT, so the time from its grant to the COMMIT is everyone's wait.
+    With `commit` (the record is the transaction's last write, appended as it commits) the COMMIT goes
+    in the same message, so the server holds the lock only for the insert and the commit's own write:
+    never while this client waits for its turn on the CPU, the GIL or the network, which under load
+    was most of the time it held it. The driver then sees the transaction ended, and the session's
+    own COMMIT sends nothing. The server fills in only the seq, the time and the hashes; the canonical
+    JSON around them is made here, by `canonical_json`.
     """
     session.flush()
     text_ = canonical_json({**{name: values.get(name) for name in HASHED_FIELDS}, "at": "@at@", "seq": 0})
@@ -381,7 +388,7 @@ def _append_on_server(session: Session, values: dict[str, Any]) -> int:
     }
     # Client-side binding: the extended protocol takes one statement only.
     with psycopg.ClientCursor(dbapi_connection) as cursor:
-        cursor.execute(_APPEND_ON_SERVER, params)
+        cursor.execute(_APPEND_ON_SERVER_AND_COMMIT if commit else _APPEND_ON_SERVER, params)
         cursor.nextset()
         row = cursor.fetchone()
     assert row is not None
@@ -401,10 +408,13 @@ _STORED_INPUTS = (
 )
 
 
-def _append(session: Session, rows: list[dict[str, Any]]) -> list[int]:
-    """Number, chain and insert checked records (see `_values`) after the current head; their seqs."""
+def _append(session: Session, rows: list[dict[str, Any]], *, committing: bool = False) -> list[int]:
+    """Number, chain and insert checked records (see `_values`) after the current head; their seqs.
+
+    `committing`: the session is committing and nothing follows (see `_append_on_server`).
+    """
     if len(rows) == 1 and session.get_bind().dialect.name == "postgresql":
-        return [_append_on_server(session, rows[0])]
+        return [_append_on_server(session, rows[0], commit=committing)]
     seq, prev_hash = _locked_head(session)
     for values in rows:
         seq += 1
@@ -450,7 +460,7 @@ def record_many(
 def _append_pending(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if pending:
-        _append(session, pending)
+        _append(session, pending, committing=not session.in_nested_transaction())
 
 
 @event.listens_for(Session, "after_soft_rollback")
