@@ -21,12 +21,27 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
+import json
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, false, func, select, true
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    CursorResult,
+    Executable,
+    Select,
+    Text,
+    bindparam,
+    cast,
+    false,
+    func,
+    select,
+    true,
+)
 from sqlalchemy.orm import Session
 
 from aidcoord.access.actor import Actor, require_role, scope_of
@@ -136,18 +151,44 @@ class Withdrawal:
     affected_requirement_ids: tuple[str, ...]
 
 
-def _visible(actor: Actor) -> ColumnElement[bool]:
+Visibility = Literal["all", "nation", "none"]
+
+
+def _visibility(actor: Actor) -> tuple[Visibility, str | None]:
     """Which offers the actor may see: all (cell, auditors), its nation's (delegations), else none.
 
     Everyone else sees offers only as totals (pledged_by_capability) and through the allocations and
-    shipments their scope shows.
+    shipments their scope shows. Returns the kind and, for "nation", the nation's id.
     """
     scope = scope_of(actor)
     if scope.everything:
-        return true()
+        return "all", None
     if scope.nation_id is not None:
-        return OfferRow.nation_id == scope.nation_id
+        return "nation", scope.nation_id
+    return "none", None
+
+
+def _visible_where(kind: Visibility, nation_id: str | BindParameter[str] | None) -> ColumnElement[bool]:
+    """The condition for a kind of `_visibility`: `nation_id` is its nation, or a bind parameter."""
+    if kind == "all":
+        return true()
+    if kind == "nation":
+        return OfferRow.nation_id == nation_id
     return false()
+
+
+def _visible(actor: Actor) -> ColumnElement[bool]:
+    """Which offers the actor may see, as a condition on the offers' rows (see `_visibility`)."""
+    return _visible_where(*_visibility(actor))
+
+
+_VISIBLE_NATION = "visible_nation_id"
+"""The bind parameter that statements built once for every actor take the actor's nation in."""
+
+
+def _visible_bound(kind: Visibility) -> ColumnElement[bool]:
+    """`_visible_where` for a statement built once: the nation, if any, is bound when it runs."""
+    return _visible_where(kind, bindparam(_VISIBLE_NATION))
 
 
 def visible_ids(actor: Actor) -> Select[str]:
@@ -223,48 +264,155 @@ def _view_query(where: Sequence[ColumnElement[bool]]) -> Any:
         .group_by(PlanAllocation.offer_id)
         .subquery("allocated")
     )
+    # Columns, not entities: a view is built from plain rows, with no ORM loading per row.
     return (
-        select(OfferRow, ItemRow.capability, ItemRow.unit_value_eur, func.coalesce(allocated.c.units, 0))
+        select(
+            OfferRow.offer_id,
+            OfferRow.nation_id,
+            OfferRow.item_id,
+            ItemRow.capability,
+            OfferRow.quantity,
+            OfferRow.available_week,
+            OfferRow.origin_site_id,
+            OfferRow.status,
+            OfferRow.value_eur,
+            ItemRow.unit_value_eur,
+            OfferRow.valuation_method,
+            OfferRow.source,
+            OfferRow.announced_on,
+            OfferRow.withdrawal_reason,
+            # As text: see `_extra`.
+            cast(OfferRow.extra, Text).label("extra"),
+            func.coalesce(allocated.c.units, 0).label("allocated"),
+        )
         .join(ItemRow, ItemRow.item_id == OfferRow.item_id)
         .outerjoin(allocated, allocated.c.offer_id == OfferRow.offer_id)
         .where(*where)
     )
 
 
-def _value_of(row: OfferRow, unit_value: float) -> float:
+def _rows(session: Session, statement: Executable, values: Mapping[str, Any]) -> CursorResult[Any]:
+    """Run a prebuilt statement on the session's connection (rows as plain tuples, no ORM loading),
+    after flushing the session's pending changes as Session.execute's autoflush would."""
+    session.flush()
+    return session.connection().execute(statement, values)
+
+
+def _value_of(quantity: int, value_eur: float | None, unit_value_eur: float) -> float:
     """The offer's stated value, or quantity × the item's unit value when none was stated."""
-    return float(row.quantity * unit_value if row.value_eur is None else row.value_eur)
+    return float(quantity * unit_value_eur if value_eur is None else value_eur)
 
 
-def _view(row: OfferRow, capability: str, unit_value: float, allocated: int) -> OfferView:
-    computed = row.value_eur is None
+def _extra(text: str | None) -> dict[str, Any]:
+    """An offer's extra fields, from the JSON text `_view_query` selects."""
+    # The driver would parse every row's JSON (a few µs each, a good part of a page's cost), though
+    # nearly every offer's is the empty object: that one needs no parsing.
+    return {} if text is None or text == "{}" else dict(json.loads(text) or {})
+
+
+_VIEW_WIDTH = 16
+"""How many leading columns of a row of `_view_query` a view is made of."""
+
+
+def _view(row: Sequence[Any]) -> OfferView:
+    """The view of a row of `_view_query` (further columns, such as a page's total, are ignored)."""
+    # Unpacked by position: a Row's attribute access by name costs about 1 µs a column.
+    (
+        offer_id,
+        nation_id,
+        item_id,
+        capability,
+        quantity,
+        available_week,
+        origin_site_id,
+        status,
+        value_eur,
+        unit_value_eur,
+        valuation_method,
+        source,
+        announced_on,
+        withdrawal_reason,
+        extra,
+        allocated,
+    ) = row[:_VIEW_WIDTH]
+    computed = value_eur is None
     return OfferView(
-        offer_id=row.offer_id,
-        nation_id=row.nation_id,
-        item_id=row.item_id,
+        offer_id=offer_id,
+        nation_id=nation_id,
+        item_id=item_id,
         capability=capability,
-        quantity=row.quantity,
-        available_week=row.available_week,
-        origin_site_id=row.origin_site_id,
-        status=row.status,
-        value_eur=_value_of(row, unit_value),
+        quantity=quantity,
+        available_week=available_week,
+        origin_site_id=origin_site_id,
+        status=status,
+        value_eur=_value_of(quantity, value_eur, unit_value_eur),
         value_computed=computed,
-        valuation_method=row.valuation_method,
-        source=row.source,
-        announced_on=row.announced_on,
-        withdrawal_reason=row.withdrawal_reason,
+        valuation_method=valuation_method,
+        source=source,
+        announced_on=announced_on,
+        withdrawal_reason=withdrawal_reason,
         allocated=int(allocated),
-        allowed_actions=OFFER.allowed(row.status),
-        extra=dict(row.extra or {}),
+        allowed_actions=OFFER.allowed(status),
+        extra=_extra(extra),
     )
+
+
+@functools.cache
+def _one_query(visibility: Visibility) -> Any:
+    """One offer's view for actors of one kind of visibility (the ids are bound when it runs).
+
+    Built once: a statement built per call costs more to key for SQLAlchemy's compiled cache than to run.
+    """
+    return _view_query([OfferRow.offer_id == bindparam("offer_id"), _visible_bound(visibility)])
 
 
 def get(session: Session, *, actor: Actor, offer_id: str) -> OfferView:
     """One offer the actor may see; NotFound otherwise (also for another nation's offer)."""
-    found = session.execute(_view_query([OfferRow.offer_id == offer_id, _visible(actor)])).first()
+    kind, nation_id = _visibility(actor)
+    found = _rows(session, _one_query(kind), {"offer_id": offer_id, _VISIBLE_NATION: nation_id}).first()
     if found is None:
         raise NotFound(f"offer {offer_id!r} does not exist")
-    return _view(*found)
+    return _view(found)
+
+
+_FILTERS: tuple[tuple[str, Any], ...] = (
+    ("nation_id", OfferRow.nation_id),
+    ("item_id", OfferRow.item_id),
+    ("capability", ItemRow.capability),
+    ("status", OfferRow.status),
+)
+"""The list's optional filters: the bind parameter each one's value takes, and its column."""
+
+
+@functools.cache
+def _page_query(visibility: Visibility, filters: tuple[str, ...], sort: str) -> tuple[Any, Any]:
+    """A page of views and its count, for one shape of the list (values are bound when it runs).
+
+    One pair of statements per kind of visibility, set of filters and sort, made once: a statement
+    built per call costs more to key for SQLAlchemy's compiled cache than to run. The page carries the
+    total as a window count, which saves the count's round trip. An unknown sort raises
+    ValidationFailed here, and functools.cache keeps no shape that raised.
+    """
+    columns = {
+        key: _value_expression() if key == "value_eur" else getattr(OfferRow, key) for key in SORT_KEYS
+    }
+    order = sort_order(sort, columns, "offer_id")
+    where = [_visible_bound(visibility)]
+    where += [column == bindparam(name) for name, column in _FILTERS if name in filters]
+    total = (
+        select(func.count())
+        .select_from(OfferRow)
+        .join(ItemRow, ItemRow.item_id == OfferRow.item_id)
+        .where(*where)
+    )
+    page = (
+        _view_query(where)
+        .add_columns(func.count().over().label("total"))
+        .order_by(*order)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+    return page, total
 
 
 def list_offers(
@@ -288,28 +436,16 @@ def list_offers(
     problems += window_problems(limit, offset)
     if problems:
         raise ValidationFailed("; ".join(p.message for p in problems), problems)
-    columns = {
-        key: _value_expression() if key == "value_eur" else getattr(OfferRow, key) for key in SORT_KEYS
-    }
-    order = sort_order(sort, columns, "offer_id")
-    where: list[ColumnElement[bool]] = [_visible(actor)]
-    for column, value in (
-        (OfferRow.nation_id, nation_id),
-        (OfferRow.item_id, item_id),
-        (ItemRow.capability, capability),
-        (OfferRow.status, status),
-    ):
-        if value is not None:
-            where.append(column == value)
-    total = session.scalar(
-        select(func.count())
-        .select_from(OfferRow)
-        .join(ItemRow, ItemRow.item_id == OfferRow.item_id)
-        .where(*where)
-    )
-    rows = session.execute(_view_query(where).order_by(*order).limit(limit).offset(offset))
+    values = {"nation_id": nation_id, "item_id": item_id, "capability": capability, "status": status}
+    bound: dict[str, str | None] = {name: value for name, value in values.items() if value is not None}
+    kind, visible_nation = _visibility(actor)
+    page_query, total_query = _page_query(kind, tuple(bound), sort)
+    bound[_VISIBLE_NATION] = visible_nation
+    rows = _rows(session, page_query, {**bound, "limit": limit, "offset": offset}).all()
+    # A page past the end has no row to carry the total: only then is it counted on its own.
+    total = rows[0][_VIEW_WIDTH] if rows else _rows(session, total_query, bound).scalar()
     return OfferPage(
-        items=tuple(_view(*row) for row in rows), total=int(total or 0), limit=limit, offset=offset
+        items=tuple(_view(row) for row in rows), total=int(total or 0), limit=limit, offset=offset
     )
 
 
@@ -599,8 +735,8 @@ def values_by_offer(session: Session, *, actor: Actor) -> list[OfferValue]:
             nation_id=row.nation_id,
             status=row.status,
             quantity=row.quantity,
-            value_eur=_value_of(row, unit_value),
-            allocated=int(allocated),
+            value_eur=_value_of(row.quantity, row.value_eur, row.unit_value_eur),
+            allocated=int(row.allocated),
         )
-        for row, _capability, unit_value, allocated in rows
+        for row in rows
     ]

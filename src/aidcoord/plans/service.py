@@ -10,12 +10,12 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, false, func, insert, or_, select, true, update
+from sqlalchemy import ColumnElement, Row, Select, bindparam, false, func, insert, or_, select, true, update
 from sqlalchemy.orm import Session
 
-from aidcoord.access.actor import Actor, require_role, scope_of
+from aidcoord.access.actor import Actor, Scope, require_role, scope_of
 from aidcoord.audit import service as audit
 from aidcoord.dataset import service as dataset
 from aidcoord.db.rows import delete_rows
@@ -43,6 +43,8 @@ from aidcoord.sites import service as sites
 Progress = Callable[[str, float], None]
 
 METHODS = ("optimiser", "greedy")
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +132,10 @@ def _figures(result: PlanResult) -> PlanFigures:
 
 
 def _visible_allocations(actor: Actor) -> ColumnElement[bool]:
-    """Which allocations the actor may see: all (cell, auditors, recipient), or its hub's and its nation's."""
+    """Which allocations the actor may see: all (cell, auditors, recipient), or its hub's and its nation's.
+
+    It depends on the actor only through its scope (`offers.visible_ids` too): `_for_scope` relies on it.
+    """
     scope = scope_of(actor)
     if scope.all_allocations:
         return true()
@@ -140,20 +145,87 @@ def _visible_allocations(actor: Actor) -> ColumnElement[bool]:
     return or_(*conditions)
 
 
-def _summary(session: Session, row: Plan, actor: Actor) -> PlanSummary:
-    # Counts are of what the actor may see: a total over other nations' allocations would say more.
-    counts = {
-        "allocations": session.scalar(
-            select(func.count())
-            .select_from(PlanAllocation)
-            .where(PlanAllocation.plan_id == row.plan_id, _visible_allocations(actor))
+_SUMMARY_FIELDS: tuple[str, ...] = (
+    "version",
+    "status",
+    "method",
+    "created_at",
+    "created_by",
+    "objective",
+    "lp_bound",
+    "gap",
+    "weighted_fulfilment",
+    "on_time_fill",
+    "baseline",
+    "build_seconds",
+    "solve_seconds",
+    "solver",
+    "solver_status",
+    "approved_by",
+    "approval_reason",
+)
+"""The plan's columns a summary shows."""
+
+
+_BY_SCOPE: dict[tuple[Callable[[Actor], Any], Scope], Any] = {}
+"""Statements built once per actor's scope, by the function that builds them (see `_for_scope`)."""
+
+
+def _for_scope(build: Callable[[Actor], T], actor: Actor) -> T:
+    """`build(actor)`, made once for every actor of the same scope.
+
+    The statements filter by `_visible_allocations(actor)`, which depends on the actor only through its
+    scope: one statement object serves every request of that scope, so SQLAlchemy keys it for its
+    compiled cache once instead of on every call (which costs more than running it). Scopes are few
+    (one per organisation at most); the bound only guards memory.
+    """
+    key = (build, scope_of(actor))
+    built = _BY_SCOPE.get(key)
+    if built is None:
+        if len(_BY_SCOPE) >= 1024:
+            _BY_SCOPE.clear()
+        built = _BY_SCOPE[key] = build(actor)
+    return built
+
+
+def _counts_query(actor: Actor) -> Select[int, int]:
+    """How many of a plan's allocations the actor may see, and its unmet requirements (`plan_id` bound)."""
+    return select(
+        select(func.count())
+        .select_from(PlanAllocation)
+        .where(PlanAllocation.plan_id == bindparam("plan_id"), _visible_allocations(actor))
+        .scalar_subquery(),
+        select(func.count())
+        .select_from(PlanUnmet)
+        .where(PlanUnmet.plan_id == bindparam("plan_id"))
+        .scalar_subquery(),
+    )
+
+
+def _summaries_query(actor: Actor) -> Select[Any]:
+    """Every plan's summary columns and counts (as `_counts_query`), newest first: one query, not 2 a plan."""
+    allocations = (
+        select(PlanAllocation.plan_id, func.count().label("n"))
+        .where(_visible_allocations(actor))
+        .group_by(PlanAllocation.plan_id)
+        .subquery("allocations")
+    )
+    unmet = select(PlanUnmet.plan_id, func.count().label("n")).group_by(PlanUnmet.plan_id).subquery("unmet")
+    # Columns, not entities: the plan's options (with its warm start) are large and not summarised.
+    return (
+        select(
+            *(getattr(Plan, name) for name in _SUMMARY_FIELDS),
+            func.coalesce(allocations.c.n, 0),
+            func.coalesce(unmet.c.n, 0),
         )
-        or 0,
-        "unmet": session.scalar(
-            select(func.count()).select_from(PlanUnmet).where(PlanUnmet.plan_id == row.plan_id)
-        )
-        or 0,
-    }
+        .outerjoin(allocations, allocations.c.plan_id == Plan.plan_id)
+        .outerjoin(unmet, unmet.c.plan_id == Plan.plan_id)
+        .order_by(Plan.version.desc())
+    )
+
+
+def _summary_of(row: Plan | Row[Any], allocations: int, unmet: int) -> PlanSummary:
+    """The summary of a plan (its row, or a row of its `_SUMMARY_FIELDS`) with its counts."""
     base = row.baseline or None
     return PlanSummary(
         version=row.version,
@@ -168,11 +240,17 @@ def _summary(session: Session, row: Plan, actor: Actor) -> PlanSummary:
         solve_seconds=row.solve_seconds,
         solver=row.solver,
         solver_status=row.solver_status,
-        allocations=int(counts["allocations"]),
-        unmet=int(counts["unmet"]),
+        allocations=int(allocations or 0),
+        unmet=int(unmet or 0),
         approved_by=row.approved_by,
         approval_reason=row.approval_reason,
     )
+
+
+def _summary(session: Session, row: Plan, actor: Actor) -> PlanSummary:
+    # Counts are of what the actor may see: a total over other nations' allocations would say more.
+    allocations, unmet = session.execute(_for_scope(_counts_query, actor), {"plan_id": row.plan_id}).one()
+    return _summary_of(row, allocations, unmet)
 
 
 def current_problem(
@@ -349,9 +427,9 @@ def _plan_row(session: Session, version: int | None) -> Plan:
 
 def list_plans(session: Session, *, actor: Actor) -> list[PlanSummary]:
     """Every stored plan, newest first."""
-    return [
-        _summary(session, row, actor) for row in session.scalars(select(Plan).order_by(Plan.version.desc()))
-    ]
+    rows = session.execute(_for_scope(_summaries_query, actor))
+    width = len(_SUMMARY_FIELDS)
+    return [_summary_of(row, row[width], row[width + 1]) for row in rows]
 
 
 def get_plan(session: Session, *, actor: Actor, version: int | None = None) -> PlanDetail:
