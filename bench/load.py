@@ -71,6 +71,19 @@ class World:
     nation_id: str
 
 
+def calibration_ms() -> float:
+    """CPU milliseconds a fixed pure-Python loop takes now: the machine's speed at this moment.
+
+    Shared virtual machines change speed with their neighbours' load (the same loop has taken twice as
+    long from one minute to the next here), so runs are comparable only with this figure beside them.
+    """
+    started = time.process_time()
+    total = 0
+    for i in range(2_000_000):
+        total += i * i
+    return (time.process_time() - started) * 1000
+
+
 def machine() -> str:
     """nproc, the CPU model, memory and the load average, for the record."""
     model = "unknown CPU"
@@ -421,7 +434,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     console = Console()
-    console.print(f"Machine: {machine()}")
+    console.print(f"Machine: {machine()}; calibration loop {calibration_ms():.0f} ms of CPU")
 
     name = f"aidcoord_bench_{uuid.uuid4().hex[:10]}"
     admin = make_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
@@ -504,7 +517,10 @@ def main() -> None:
         ms(max(bulk_latencies)),
     )
     console.print(bulk_table)
-    console.print(f"Load average after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    console.print(
+        f"Load average after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}; calibration loop "
+        f"{calibration_ms():.0f} ms of CPU"
+    )
 
 
 if __name__ == "__main__":
