@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import CursorResult, Executable, delete, insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -55,3 +55,13 @@ def select_rows(
 def delete_rows(session: Session, model: type[Base]) -> None:
     """Delete every row of `model`'s table (used when a scenario is replaced)."""
     session.execute(delete(model))
+
+
+def run_prebuilt(session: Session, statement: Executable, values: Mapping[str, Any]) -> CursorResult[Any]:
+    """Run a statement built once (module level, or one per shape) on the session's connection.
+
+    Rows come back as plain tuples, with no ORM loading; the session's pending changes are flushed
+    first, as `Session.execute`'s autoflush would.
+    """
+    session.flush()
+    return session.connection().execute(statement, values)

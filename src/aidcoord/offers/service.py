@@ -31,8 +31,6 @@ from typing import Any, Literal
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
-    CursorResult,
-    Executable,
     Select,
     Text,
     bindparam,
@@ -49,7 +47,7 @@ from aidcoord.audit import service as audit
 from aidcoord.catalog import service as catalog
 from aidcoord.catalog.models import Item as ItemRow
 from aidcoord.db.listing import sort_order, window_problems
-from aidcoord.db.rows import delete_rows, insert_rows, select_rows
+from aidcoord.db.rows import delete_rows, insert_rows, run_prebuilt, select_rows
 from aidcoord.errors import Conflict, Forbidden, NotFound, Problem, ValidationFailed, refuse_invalid
 from aidcoord.etags import check_if_match
 from aidcoord.nations import service as nations
@@ -291,13 +289,6 @@ def _view_query(where: Sequence[ColumnElement[bool]]) -> Any:
     )
 
 
-def _rows(session: Session, statement: Executable, values: Mapping[str, Any]) -> CursorResult[Any]:
-    """Run a prebuilt statement on the session's connection (rows as plain tuples, no ORM loading),
-    after flushing the session's pending changes as Session.execute's autoflush would."""
-    session.flush()
-    return session.connection().execute(statement, values)
-
-
 def _value_of(quantity: int, value_eur: float | None, unit_value_eur: float) -> float:
     """The offer's stated value, or quantity × the item's unit value when none was stated."""
     return float(quantity * unit_value_eur if value_eur is None else value_eur)
@@ -369,7 +360,9 @@ def _one_query(visibility: Visibility) -> Any:
 def get(session: Session, *, actor: Actor, offer_id: str) -> OfferView:
     """One offer the actor may see; NotFound otherwise (also for another nation's offer)."""
     kind, nation_id = _visibility(actor)
-    found = _rows(session, _one_query(kind), {"offer_id": offer_id, _VISIBLE_NATION: nation_id}).first()
+    found = run_prebuilt(
+        session, _one_query(kind), {"offer_id": offer_id, _VISIBLE_NATION: nation_id}
+    ).first()
     if found is None:
         raise NotFound(f"offer {offer_id!r} does not exist")
     return _view(found)
@@ -441,9 +434,9 @@ def list_offers(
     kind, visible_nation = _visibility(actor)
     page_query, total_query = _page_query(kind, tuple(bound), sort)
     bound[_VISIBLE_NATION] = visible_nation
-    rows = _rows(session, page_query, {**bound, "limit": limit, "offset": offset}).all()
+    rows = run_prebuilt(session, page_query, {**bound, "limit": limit, "offset": offset}).all()
     # A page past the end has no row to carry the total: only then is it counted on its own.
-    total = rows[0][_VIEW_WIDTH] if rows else _rows(session, total_query, bound).scalar()
+    total = rows[0][_VIEW_WIDTH] if rows else run_prebuilt(session, total_query, bound).scalar()
     return OfferPage(
         items=tuple(_view(row) for row in rows), total=int(total or 0), limit=limit, offset=offset
     )
