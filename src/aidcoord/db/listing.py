@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from sqlalchemy import Select, bindparam, func
 from sqlalchemy.sql.elements import ColumnElement
 
 from aidcoord.errors import Problem, ValidationFailed
@@ -32,3 +33,15 @@ def sort_order(
         raise ValidationFailed(message, [Problem(message, column="sort")])
     first = columns[key].desc() if sort.startswith("-") else columns[key].asc()
     return [first] if key == tiebreak else [first, columns[tiebreak].asc()]
+
+
+def windowed(view: Select[Any], order: Sequence[ColumnElement[Any]]) -> Select[Any]:
+    """A page of `view` in `order`: `limit` and `offset` bound when it runs, and the number of rows the
+    whole list has as one more column on every row (`count(*) OVER ()`), which saves a count query for
+    every page but one past the end."""
+    return (
+        view.add_columns(func.count().over().label("total"))
+        .order_by(*order)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )

@@ -46,7 +46,7 @@ from aidcoord.access.actor import Actor, require_role, scope_of
 from aidcoord.audit import service as audit
 from aidcoord.catalog import service as catalog
 from aidcoord.catalog.models import Item as ItemRow
-from aidcoord.db.listing import sort_order, window_problems
+from aidcoord.db.listing import sort_order, window_problems, windowed
 from aidcoord.db.rows import delete_rows, insert_rows, run_prebuilt, select_rows
 from aidcoord.errors import Conflict, Forbidden, NotFound, Problem, ValidationFailed, refuse_invalid
 from aidcoord.etags import check_if_match
@@ -398,14 +398,7 @@ def _page_query(visibility: Visibility, filters: tuple[str, ...], sort: str) -> 
         .join(ItemRow, ItemRow.item_id == OfferRow.item_id)
         .where(*where)
     )
-    page = (
-        _view_query(where)
-        .add_columns(func.count().over().label("total"))
-        .order_by(*order)
-        .limit(bindparam("limit"))
-        .offset(bindparam("offset"))
-    )
-    return page, total
+    return windowed(_view_query(where), order), total
 
 
 def list_offers(

@@ -29,7 +29,7 @@ from aidcoord.audit import service as audit
 from aidcoord.catalog import service as catalog
 from aidcoord.catalog.models import Item as ItemRow
 from aidcoord.dataset.models import Dataset
-from aidcoord.db.listing import sort_order, window_problems
+from aidcoord.db.listing import sort_order, window_problems, windowed
 from aidcoord.db.rows import delete_rows, insert_rows, select_rows
 from aidcoord.errors import Conflict, NotFound, Problem, ValidationFailed, refuse_invalid
 from aidcoord.etags import check_if_match
@@ -269,14 +269,7 @@ def _page_query(capability: bool, priority: bool, status: bool, replan_needed: b
         .join(ItemRow, ItemRow.item_id == RequirementRow.item_id)
         .where(*where)
     )
-    page = (
-        _view_query(where)
-        .add_columns(func.count().over().label("total"))
-        .order_by(*order)
-        .limit(bindparam("limit"))
-        .offset(bindparam("offset"))
-    )
-    return page, total
+    return windowed(_view_query(where), order), total
 
 
 def list_requirements(

@@ -42,7 +42,7 @@ from aidcoord.access.actor import Actor, require_role, scope_of
 from aidcoord.audit import service as audit
 from aidcoord.db import column_limits
 from aidcoord.db.bulk import insert_many
-from aidcoord.db.listing import window_problems
+from aidcoord.db.listing import window_problems, windowed
 from aidcoord.db.rows import run_prebuilt
 from aidcoord.errors import Conflict, DomainError, Forbidden, NotFound, Problem, ValidationFailed
 from aidcoord.etags import check_if_match
@@ -456,13 +456,7 @@ def _page_queries(visibility: Visibility, filters: tuple[str, ...], search: bool
     where = [_visible(visibility), *(_FILTERS[name] == bindparam(f"f_{name}") for name in filters)]
     if search:
         where.append(or_(*(func.lower(c).contains(bindparam("q"), escape=_LIKE_ESCAPE) for c in _SEARCHED)))
-    page = (
-        _view_query(*where)
-        .add_columns(func.count().over())
-        .order_by(Shipment.plan_id, Shipment.allocation_id)
-        .limit(bindparam("limit"))
-        .offset(bindparam("offset"))
-    )
+    page = windowed(_view_query(*where), (Shipment.plan_id.asc(), Shipment.allocation_id.asc()))
     total = select(func.count()).select_from(Shipment).join(Offer, Offer.offer_id == Shipment.offer_id)
     return page, total.where(*where)
 
