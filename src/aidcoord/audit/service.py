@@ -395,17 +395,8 @@ def _append_on_server(session: Session, values: dict[str, Any], *, commit: bool 
     return int(row[0])
 
 
-_STORED_INPUTS = (
-    "user_id",
-    "organisation_id",
-    "action",
-    "entity",
-    "entity_id",
-    "before",
-    "after",
-    "reason",
-    "request_id",
-)
+_STORED_INPUTS = tuple(name for name in HASHED_FIELDS if name not in ("seq", "at"))
+"""What the client sends of a record appended on the server: the hashed fields but the two it fills in."""
 
 
 def _append(session: Session, rows: list[dict[str, Any]], *, committing: bool = False) -> list[int]:
