@@ -27,8 +27,8 @@ import dataclasses
 import itertools
 import os
 import shutil
-import uuid
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
@@ -53,7 +53,6 @@ from aidcoord.audit import service as audit
 from aidcoord.audit.models import AuditRecord
 from aidcoord.dataset import service as dataset
 from aidcoord.db import make_engine, session_scope
-from aidcoord.db.migrate import upgrade
 from aidcoord.errors import (
     Conflict,
     DomainError,
@@ -74,8 +73,7 @@ from aidcoord.scenario.model import Offer, Scenario
 from aidcoord.shipments import service as shipments
 from aidcoord.shipments.models import EVENT_KINDS, Shipment, ShipmentEvent
 from aidcoord.statemachine import InvalidTransition
-from tests.conftest import BACKENDS
-from tests.shipments.fixtures import Template
+from tests.conftest import Template
 
 SEED = 41
 
@@ -173,23 +171,15 @@ class World:
     backend: str
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+@pytest.fixture(scope="module")
+def world(migrated_template: Template, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     """A database with the cut of scenario S and a user (with an API token) of each organisation here."""
     tmp = tmp_path_factory.mktemp("stateful")
-    if request.param == "sqlite":
-        template = Template(path=tmp / "template.db")
-    else:
-        template = Template(
-            server_url=request.getfixturevalue("postgres_url"), name=f"tpl_{uuid.uuid4().hex[:16]}"
-        )
-        template.admin(f'CREATE DATABASE "{template.name}"')
     scenario = small_scenario()
     secrets: dict[str, str] = {}
-    try:
+    with migrated_template.copy(tmp) as template:
         engine = make_engine(template.url())
         try:
-            upgrade(engine)
             with session_scope(engine) as session:
                 dataset.load_scenario(session, actor=SYSTEM, scenario=scenario)
                 for name, (user_id, organisation_id, role) in USERS.items():
@@ -199,10 +189,8 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
                     secrets[name] = access.create_token(session, actor=SYSTEM, user_id=user_id).secret
         finally:
             engine.dispose()
-        yield World(template=template, secrets=secrets, scenario=scenario, tmp=tmp, backend=request.param)
-    finally:
-        if template.name is not None:
-            template.admin(f'DROP DATABASE IF EXISTS "{template.name}" WITH (FORCE)')
+        backend = "sqlite" if template.path is not None else "postgresql"
+        yield World(template=template, secrets=secrets, scenario=scenario, tmp=tmp, backend=backend)
 
 
 # --- the model ----------------------------------------------------------------------------------------
@@ -312,17 +300,12 @@ class OperationsMachine(RuleBasedStateMachine):
         self.checked_state: Fingerprint | None = None
 
     def _copy(self) -> tuple[Engine, Callable[[], None]]:
-        template = self.world.template
-        example = next(self.examples)
-        if template.path is not None:
-            copy = self.world.tmp / f"example-{example}.db"
-            shutil.copyfile(template.path, copy)
-            return make_engine(f"sqlite:///{copy}"), lambda: copy.unlink(missing_ok=True)
-        name = f"t_{uuid.uuid4().hex[:16]}"
-        template.admin(f'CREATE DATABASE "{name}" TEMPLATE "{template.name}"')
-        return make_engine(template.url(name)), lambda: template.admin(
-            f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
-        )
+        folder = self.world.tmp / f"example-{next(self.examples)}"
+        folder.mkdir()
+        copies = ExitStack()
+        copies.callback(shutil.rmtree, folder)
+        copied = copies.enter_context(self.world.template.copy(folder))
+        return make_engine(copied.url()), copies.close
 
     def teardown(self) -> None:
         """Give the example's database back."""
