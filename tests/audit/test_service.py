@@ -9,6 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
@@ -21,6 +23,8 @@ from tests.audit.helpers import AUDITOR, OFFICER, VIEWER, OfferSnapshot, append_
 
 # ---------------------------------------------------------------------------------------------------
 # canonical JSON (pure)
+
+ZONES = [dt.timezone(dt.timedelta(hours=h, minutes=m)) for h, m in ((1, 0), (-5, 0), (5, 30), (-9, -30))]
 
 
 def test_canonical_json_sorts_keys_and_has_no_spaces() -> None:
@@ -66,6 +70,36 @@ def test_canonical_json_refuses_non_finite_numbers(value: Any) -> None:
 def test_canonical_json_refuses_what_it_cannot_write(value: Any) -> None:
     with pytest.raises(TypeError):
         audit.canonical_json(value)
+
+
+_FIELD_VALUES = st.one_of(
+    st.none(), st.text(), st.integers(), st.booleans(), st.floats(allow_nan=False, allow_infinity=False)
+)
+
+
+@given(
+    fields=st.fixed_dictionaries(dict.fromkeys(audit.HASHED_FIELDS, _FIELD_VALUES)),
+    prev=st.text(alphabet="0123456789abcdef", min_size=64, max_size=64),
+)
+def test_a_record_hash_is_sha256_of_the_previous_hash_and_the_sorted_compact_json(
+    fields: dict[str, Any], prev: str
+) -> None:
+    # Written out with the json module here, independently of the service's own (faster) writing.
+    payload = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert audit.record_hash(prev, fields) == hashlib.sha256(f"{prev}\n{payload}".encode()).hexdigest()
+
+
+@given(
+    moment=st.datetimes(
+        min_value=dt.datetime(1, 1, 1), timezones=st.none() | st.just(dt.UTC) | st.sampled_from(ZONES)
+    )
+)
+def test_every_datetime_is_written_as_its_utc_strftime(moment: dt.datetime) -> None:
+    utc = moment if moment.tzinfo is None else moment.astimezone(dt.UTC)
+    text = json.dumps(utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+    # Twice: the second time from the remembered answers.
+    assert audit.canonical_json(moment) == text
+    assert audit.canonical_json([moment, moment]) == f"[{text},{text}]"
 
 
 # ---------------------------------------------------------------------------------------------------
