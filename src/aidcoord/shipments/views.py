@@ -16,7 +16,6 @@ from aidcoord.shipments.schemas import (
     ShipmentDetailOut,
     ShipmentEventBatchIn,
     ShipmentEventBatchOut,
-    ShipmentEventBatchResult,
     ShipmentEventIn,
     ShipmentEventOut,
     ShipmentEventRecorded,
@@ -193,7 +192,7 @@ def record_event(
 )
 def record_events(
     body: ShipmentEventBatchIn, session: SessionDep, actor: ActorDep, response: Response
-) -> ShipmentEventBatchOut:
+) -> dict[str, Any]:
     """Apply the events in order in one transaction, each as `POST /shipments/{id}/events` would, each
     with its audit record; the first refused refuses them all (nothing is written) and the problem names
     its index. 201 when an event was stored, 200 when every one was a replay."""
@@ -213,19 +212,21 @@ def record_events(
             for e in body.events
         ],
     )
+    # Committed before the answer is built, not after it is serialised (where the session's
+    # dependency would): the batch's shipments stay locked until the commit, and other batches and
+    # events on them queue for that long.
+    session.commit()
     replayed = sum(1 for r in recorded if r.replayed)
     if replayed == len(recorded):
         response.status_code = 200
-    return ShipmentEventBatchOut(
-        stored=len(recorded) - replayed,
-        replayed=replayed,
-        results=[
-            ShipmentEventBatchResult(
-                index=index,
-                event=ShipmentEventOut.model_validate(r.event),
-                shipment_status=r.shipment.status,  # type: ignore[arg-type]  # a ShipmentStatus by the machine
-                replayed=r.replayed,
-            )
+    # Plain values, validated into ShipmentEventBatchOut (the route's response model) in one call of
+    # pydantic-core, which reads each event's attributes: a model per result built here costs several
+    # times more for 1,000 results.
+    return {
+        "stored": len(recorded) - replayed,
+        "replayed": replayed,
+        "results": [
+            {"index": index, "event": r.event, "shipment_status": r.shipment.status, "replayed": r.replayed}
             for index, r in enumerate(recorded)
         ],
-    )
+    }
