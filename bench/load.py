@@ -14,7 +14,9 @@ starts `aidcoord serve --workers N --log-format json` (access log on, to a file)
   shipment's timeline and the plan list of the dashboard, and 30% event posts (`delayed` with a fresh
   idempotency key on a random dispatched shipment);
 - bulk ingestion: `--batches` requests of 1,000 `delayed` events each to /api/v1/shipment-events/batch,
-  two at a time.
+  two at a time, twice: on random shipments of all (so the two batches in flight share shipments and
+  queue for their locks), then with each client on its own half of the shipments (as the feeds of two
+  hubs would be).
 
 Prints the machine, a table of throughput and latency percentiles per kind of request, and the bulk
 rate in events/s; drops the database at the end. Asserts nothing. The client is a small asyncio
@@ -274,22 +276,30 @@ async def mixed(
     return latencies
 
 
-async def bulk(port: int, world: World, batches: int, parallel: int) -> tuple[float, list[float]]:
-    """Post `batches` batches of 1,000 delayed events, `parallel` at a time; wall seconds and latencies."""
+async def bulk(
+    port: int, world: World, batches: int, parallel: int, prefix: str = "bulk", *, separate: bool = False
+) -> tuple[float, list[float]]:
+    """Post `batches` batches of 1,000 delayed events, `parallel` at a time; wall seconds and latencies.
+
+    Each event is on a random dispatched shipment: of all of them (every batch then shares shipments
+    with the one beside it, so the two queue for their locks), or with `separate` of the sending
+    client's own share of them (as feeds of different hubs would be). The idempotency keys are
+    `prefix`-batch-index: a second run needs another prefix to store anything."""
     token = world.tokens["coordinator"]
     queue = list(range(batches))
     latencies: list[float] = []
 
-    async def client() -> None:
+    async def client(number: int) -> None:
         connection = Connection(port)
         rng = random.Random(len(queue))
+        mine = world.shipment_ids[number::parallel] if separate else world.shipment_ids
         while queue:
             b = queue.pop()
             events = [
                 {
-                    "shipment_id": rng.choice(world.shipment_ids),
+                    "shipment_id": rng.choice(mine),
                     "kind": "delayed",
-                    "idempotency_key": f"bulk-{b}-{i}",
+                    "idempotency_key": f"{prefix}-{b}-{i}",
                 }
                 for i in range(shipments.MAX_BATCH)
             ]
@@ -302,7 +312,7 @@ async def bulk(port: int, world: World, batches: int, parallel: int) -> tuple[fl
         await connection.close()
 
     started = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(parallel)))
+    await asyncio.gather(*(client(number) for number in range(parallel)))
     return time.perf_counter() - started, latencies
 
 
@@ -367,13 +377,35 @@ def backends(name: str) -> list[int]:
         engine.dispose()
 
 
+def machine_ticks() -> list[int]:
+    """The machine's CPU time so far, from /proc/stat: user, nice, system, idle, iowait, irq, softirq,
+    steal (in clock ticks, all CPUs together)."""
+    with open("/proc/stat", encoding="ascii") as stat:
+        return [int(x) for x in stat.readline().split()[1:9]]
+
+
+def machine_shares(before: list[int], after: list[int]) -> dict[str, float]:
+    """How the machine's CPUs spent the time between two `machine_ticks`: busy, idle, iowait, steal."""
+    d = [b - a for a, b in zip(before, after, strict=True)]
+    total = max(1, sum(d))
+    user, nice, system, idle, iowait, irq, softirq, steal = d
+    return {
+        "busy": (user + nice + system + irq + softirq) / total,
+        "idle": idle / total,
+        "iowait": iowait / total,
+        "steal": steal / total,
+    }
+
+
 @dataclass(frozen=True)
 class CpuUse:
-    """CPU seconds used during a run by the server's processes, the database's and the client."""
+    """CPU seconds used during a run by the server's processes, the database's and the client, and how
+    the whole machine's CPUs spent that time (shares of busy, idle, iowait and steal)."""
 
     server: float
     database: float
     client: float
+    machine: dict[str, float]
 
 
 def measured(run: Callable[[], object], server_pid: int, name: str) -> CpuUse:
@@ -381,13 +413,16 @@ def measured(run: Callable[[], object], server_pid: int, name: str) -> CpuUse:
     client (a pooled connection opened during the run counts from its start)."""
     server, database = family(server_pid), backends(name)
     before = (cpu_s(server), cpu_s(database), time.process_time())
+    ticks = machine_ticks()
     run()
+    shares = machine_shares(ticks, machine_ticks())
     database_after = backends(name)
     new = [pid for pid in database_after if pid not in database]
     return CpuUse(
         server=cpu_s(server) - before[0],
         database=cpu_s(database) - before[1] + cpu_s(new),
         client=time.process_time() - before[2],
+        machine=shares,
     )
 
 
@@ -462,7 +497,15 @@ def main() -> None:
 
                 cpu = measured(traffic, server.pid, name)
                 latencies = outcome["latencies"]
-                bulk_s, bulk_latencies = asyncio.run(bulk(port, world, args.batches, parallel=2))
+                bulk_runs = {
+                    shipments_used: asyncio.run(
+                        bulk(port, world, args.batches, parallel=2, prefix=prefix, separate=separate)
+                    )
+                    for shipments_used, prefix, separate in (
+                        ("any (shared by both clients)", "bulk", False),
+                        ("the client's own half", "feed", True),
+                    )
+                }
             finally:
                 server.send_signal(signal.SIGTERM)
                 server.wait(timeout=60)
@@ -494,7 +537,7 @@ def main() -> None:
         )
     console.print(table)
     console.print(f"Errors (status >= 300): {len(errors)}; access-log lines written: {logged:,}")
-    per = {k: v * 1000 / max(1, len(every)) for k, v in vars(cpu).items()}
+    per = {k: v * 1000 / max(1, len(every)) for k, v in vars(cpu).items() if k != "machine"}
     cores = os.cpu_count() or 1
     capacity = cores * 1000 / sum(per.values())
     console.print(
@@ -502,20 +545,36 @@ def main() -> None:
         f"{per['client']:.1f} ms; {cores} idle cores would serve about {capacity:,.0f} requests/s of this "
         "mix (CPU alone, before any waiting)"
     )
+    console.print(
+        "The machine's CPUs during the run: "
+        + ", ".join(f"{share:.0%} {name}" for name, share in cpu.machine.items())
+        + " (steal: time the virtual machine's host gave to others)"
+    )
     events = args.batches * shipments.MAX_BATCH
     bulk_table = Table(
         title="Bulk ingestion: POST /api/v1/shipment-events/batch, 1,000 events each, 2 at a time"
     )
-    for column in ("batches", "events", "seconds", "events/s", "p50 ms per batch", "max ms per batch"):
-        bulk_table.add_column(column, justify="right")
-    bulk_table.add_row(
-        str(args.batches),
-        f"{events:,}",
-        f"{bulk_s:.2f}",
-        f"{events / bulk_s:,.0f}",
-        ms(percentile(bulk_latencies, 0.5)),
-        ms(max(bulk_latencies)),
+    columns = (
+        "events on shipments",
+        "batches",
+        "events",
+        "seconds",
+        "events/s",
+        "p50 ms per batch",
+        "max ms",
     )
+    for column in columns:
+        bulk_table.add_column(column, justify="left" if column == columns[0] else "right")
+    for shipments_used, (bulk_s, bulk_latencies) in bulk_runs.items():
+        bulk_table.add_row(
+            shipments_used,
+            str(args.batches),
+            f"{events:,}",
+            f"{bulk_s:.2f}",
+            f"{events / bulk_s:,.0f}",
+            ms(percentile(bulk_latencies, 0.5)),
+            ms(max(bulk_latencies)),
+        )
     console.print(bulk_table)
     console.print(
         f"Load average after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}; calibration loop "
