@@ -61,6 +61,28 @@ def test_no_or_bad_credentials_are_401_with_a_challenge(loaded: tuple[Engine, Te
     assert client.get(f"{V1}/offers", headers={"Authorization": f"Bearer {token}"}).status_code == 200
 
 
+def test_bad_credentials_are_401_before_anything_wrong_with_the_request(
+    loaded: tuple[Engine, TestClient],
+) -> None:
+    # A caller who is not signed in learns nothing about its request: the credential check comes first
+    # (a guard for any change that moves the check, e.g. into the handler's trip to the thread pool).
+    engine, client = loaded
+    offer = "OFF-N003-001"
+    bad = {"Authorization": "Bearer aid_0000.xyz"}
+    good = {"Authorization": f"Bearer {_token(engine)}"}
+    invalid_body = {"quantity": "many"}
+    for headers, status in ((bad, 401), (good, 422)):
+        problem(client.patch(f"{V1}/offers/{offer}", json=invalid_body, headers=headers), status)
+        problem(client.get(f"{V1}/offers", params={"limit": -1}, headers=headers), status)
+        xml = client.post(
+            f"{V1}/shipment-events/batch", content=b"<x/>", headers={**headers, "Content-Type": "text/xml"}
+        )
+        problem(xml, 401 if status == 401 else 415)
+    # A session cookie that changes something without its CSRF token: 403 before the invalid body.
+    client.post(f"{V1}/auth/login", json={"user_id": "olga", "password": PASSWORD})
+    problem(client.patch(f"{V1}/offers/{offer}", json=invalid_body), 403, "forbidden")
+
+
 def test_secrets_are_stored_only_hashed(loaded: tuple[Engine, TestClient]) -> None:
     engine, _ = loaded
     token = _token(engine)
