@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -43,3 +45,11 @@ def test_the_checker_sees_a_forbidden_import(tmp_path: Path) -> None:
     sample = tmp_path / "x.py"
     sample.write_text("def f():\n    from sqlalchemy import select\n", encoding="utf-8")
     assert "sqlalchemy" in imported_modules(sample)
+
+
+def test_the_command_line_starts_without_the_web_stack_and_openpyxl() -> None:
+    # Each is a quarter of a second or more of every command's start; only serving and workbooks need
+    # them, and they are imported there (see aidcoord.export).
+    probe = "import sys, aidcoord.cli.main; print(sorted({'fastapi', 'openpyxl'} & set(sys.modules)))"
+    shown = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True)
+    assert shown.stdout.strip() == "[]"

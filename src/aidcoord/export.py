@@ -15,14 +15,14 @@ import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
-from openpyxl.cell.cell import Cell as XlsxCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+# openpyxl is imported where a workbook is written, not with this module: it is a quarter of a
+# second of every command line's start, and most commands write no workbook.
+if TYPE_CHECKING:
+    from openpyxl.cell.cell import Cell as XlsxCell
+    from openpyxl.cell.cell import MergedCell
+    from openpyxl.worksheet.worksheet import Worksheet
 
 Cell = str | int | float | bool | None
 
@@ -70,6 +70,8 @@ def write_cell(sheet: Worksheet, row: int, column: int, value: Any) -> XlsxCell 
     Text is always a string cell (openpyxl would otherwise make `=…` a formula); formula-like text also
     gets the quote-prefix style. Control characters XML cannot hold become U+FFFD.
     """
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     cell = sheet.cell(row=row, column=column)
     if isinstance(value, str):
         cell.value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
@@ -110,6 +112,10 @@ def to_xlsx(tables: Sequence[ReportTable]) -> bytes:
 
     Numbers stay numbers; formula-like text is neutralised (see the module's docstring).
     """
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     book = Workbook()
     book.remove(book.active)  # type: ignore[arg-type]
     taken: set[str] = set()

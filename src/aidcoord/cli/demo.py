@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from aidcoord.access import service as access
 from aidcoord.access.actor import SYSTEM
-from aidcoord.api.app import create_app
 from aidcoord.cli.common import console, errors_shown, progress_bar
 from aidcoord.cli.report import print_plan_detail, print_summary, print_training_report
 from aidcoord.dataset import service as dataset
@@ -103,4 +102,6 @@ def demo(
             f"Dashboard: http://127.0.0.1:{port}/ (sign in with a demo user above)", highlight=False
         )
         console.print(f"API: http://127.0.0.1:{port}/api/v1, docs: /docs; Ctrl-C stops.", highlight=False)
+        from aidcoord.api.app import create_app  # the web stack only when serving (a second of start)
+
         uvicorn.run(create_app(f"sqlite:///{db}"), host="127.0.0.1", port=port, log_level="warning")

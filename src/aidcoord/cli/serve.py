@@ -9,7 +9,6 @@ from types import FrameType
 import typer
 import uvicorn
 
-from aidcoord.api.limits import max_body_bytes
 from aidcoord.api.logs import LOG_FORMATS, logging_config
 from aidcoord.cli.common import console, errors_shown, open_engine, require_current_schema
 from aidcoord.config import get_settings
@@ -67,6 +66,8 @@ def serve(
     with errors_shown():
         _check(workers, log_format, log_level, graceful_timeout)
         get_settings()  # the pool settings of every worker, checked once here
+        from aidcoord.api.limits import max_body_bytes  # the web stack only when serving
+
         max_body_bytes()  # and the body limit: a bad value is exit 2 now, not a crash in every worker
     engine = open_engine()
     try:

@@ -52,7 +52,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
 from aidcoord.access.actor import Actor, require_role
@@ -258,6 +257,8 @@ def _read_rows(data: bytes, file: str) -> tuple[str, list[tuple[int, tuple[RawCe
         with warnings.catch_warnings():
             # openpyxl warns about styles and extensions it does not read; they do not matter here.
             warnings.simplefilter("ignore")
+            from openpyxl import load_workbook  # only when a workbook is read (see aidcoord.export)
+
             book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
             try:
                 sheet = book.worksheets[0]

@@ -13,14 +13,13 @@ import datetime as dt
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
-
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING, Literal
 
 from aidcoord.export import sheet_name, write_cell
+
+# openpyxl is imported where a workbook is written (see aidcoord.export).
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 Kind = Literal["text", "int", "eur", "number", "date", "pct", "week", "bool"]
 Value = str | int | float | bool | dt.date | None
@@ -39,7 +38,7 @@ MIN_WIDTH, MAX_WIDTH = 8, 60
 WIDTH_SAMPLE = 500
 """Rows looked at to size a column: enough to see the widths, cheap on large sheets."""
 
-HEADER_FILL = PatternFill("solid", start_color="DDE4EE", end_color="DDE4EE")
+HEADER_COLOUR = "DDE4EE"
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,11 +97,18 @@ def _write_row(ws: Worksheet, r: int, sheet: Sheet, values: Sequence[Value], bol
         if column.kind in FORMATS and value is not None and not isinstance(value, str):
             cell.number_format = FORMATS[column.kind]
         if bold:
+            from openpyxl.styles import Font
+
             cell.font = Font(bold=True)
 
 
 def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
     """The sheets as one XLSX workbook, formatted for people (see the module's docstring)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
+    header_fill = PatternFill("solid", start_color=HEADER_COLOUR, end_color=HEADER_COLOUR)
     book = Workbook()
     book.remove(book.active)  # type: ignore[arg-type]
     taken: set[str] = set()
@@ -116,7 +122,7 @@ def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
         for c, column in enumerate(sheet.columns, start=1):
             cell = write_cell(ws, top, c, column.header)
             cell.font = Font(bold=True)
-            cell.fill = HEADER_FILL
+            cell.fill = header_fill
             cell.border = Border(bottom=thin)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         for r, row in enumerate(sheet.rows, start=top + 1):
