@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-import psycopg
 from sqlalchemy import Table, event, func, select, text
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.sql.elements import ColumnElement
@@ -491,6 +490,8 @@ def _append_on_server(session: Session, values: dict[str, Any], *, commit: bool 
         "part3": part3,
     }
     # Client-side binding: the extended protocol takes one statement only.
+    import psycopg  # here: PostgreSQL's driver is not loaded for SQLite (see ARCHITECTURE, Rules)
+
     with psycopg.ClientCursor(dbapi_connection) as cursor:
         cursor.execute(_APPEND_ON_SERVER_AND_COMMIT if commit else _APPEND_ON_SERVER, params)
         cursor.nextset()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import psycopg
 from sqlalchemy import Table, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -29,6 +28,8 @@ def insert_many(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     if session.get_bind().dialect.name != "postgresql" or len(rows) < COPY_FROM:
         session.execute(insert(table), list(rows))
         return
+    import psycopg  # here: PostgreSQL's driver is not loaded for SQLite (see ARCHITECTURE, Rules)
+
     session.flush()
     names = list(rows[0])
     columns = ", ".join(f'"{name}"' for name in names)
