@@ -70,20 +70,8 @@ def postgres_url() -> Iterator[str]:
 
 def fresh_database_url(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> Iterator[str]:
     """An empty database URL of `backend` that the test owns."""
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'test.db'}"
-        return
-    base: str = request.getfixturevalue("postgres_url")
-    name = f"t_{uuid.uuid4().hex[:16]}"
-    admin = make_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with empty_database(request, backend, tmp_path, stem="test") as made:
+        yield made.url()
 
 
 BACKENDS = [
@@ -141,12 +129,17 @@ class Template:
 
 
 @contextmanager
-def template(request: pytest.FixtureRequest, backend: str, folder: Path) -> Iterator[Template]:
-    """An empty template database of `backend` for the test session (dropped at the end)."""
+def empty_database(
+    request: pytest.FixtureRequest, backend: str, folder: Path, *, stem: str
+) -> Iterator[Template]:
+    """An empty database of `backend`: `folder`/`stem`.db, or `stem`_<random> beside the session's
+    PostgreSQL database (dropped at the end)."""
     if backend == "sqlite":
-        yield Template(path=folder / "template.db")
+        yield Template(path=folder / f"{stem}.db")
         return
-    made = Template(server_url=request.getfixturevalue("postgres_url"), name=f"tpl_{uuid.uuid4().hex[:16]}")
+    made = Template(
+        server_url=request.getfixturevalue("postgres_url"), name=f"{stem}_{uuid.uuid4().hex[:16]}"
+    )
     made.admin(f'CREATE DATABASE "{made.name}"')
     try:
         yield made
@@ -159,7 +152,7 @@ def migrated_template(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Template]:
     """A database built by the migrations, once per backend and test session; tests use copies of it."""
-    with template(request, request.param, tmp_path_factory.mktemp("migrated")) as made:
+    with empty_database(request, request.param, tmp_path_factory.mktemp("migrated"), stem="template") as made:
         engine = make_engine(made.url())
         try:
             upgrade(engine)
